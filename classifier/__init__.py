@@ -1,0 +1,73 @@
+"""linesift: label every line of a scraped web page as content or boilerplate.
+
+The functions below use the bundled model, loaded once on first use. Each takes ONE page: its
+lines in order (a list, tuple, numpy array or generator of str), or its whole text as one str
+(split on \\n, \\r\\n and \\r). ``len(predict(x)) == len(x)`` for a list; blank lines get a label too.
+
+    >>> from classifier import predict, clean
+    >>> predict(["Menu", "Try 3 months for $9"])            # doctest: +SKIP
+    [<Label.BOILERPLATE: 'boilerplate'>, <Label.BOILERPLATE: 'boilerplate'>]
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["predict", "predict_proba", "predict_pages", "clean", "load_model", "default_model",
+           "Label", "LineClassifier", "ModelError", "__version__"]
+
+_DEFAULT = None
+
+
+def __getattr__(name):
+    # Heavy imports (scikit-learn) happen on first use, not at `import classifier`.
+    if name in ("Label",):
+        from .labels import Label
+        return Label
+    if name in ("LineClassifier", "ModelError"):
+        from . import model
+        return getattr(model, name)
+    raise AttributeError(f"module 'classifier' has no attribute {name!r}")
+
+
+def default_model():
+    """The bundled model, loaded on first call and cached."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        from .model import load_bundled
+        _DEFAULT = load_bundled()
+    return _DEFAULT
+
+
+def load_model(path):
+    """Load a model file you trust (it is a pickle: loading runs its code). Returns a
+    LineClassifier with predict / predict_proba / predict_pages / clean methods."""
+    from .model import load_model as _load
+    return _load(path)
+
+
+def predict(lines, threshold=None):
+    """One label ('content' or 'boilerplate', a str enum) per line of one page, in order.
+
+    ``threshold`` is the P(content) a line needs to count as content (default 0.5): raise it
+    to favour precision, lower it to favour recall.
+    """
+    m = default_model()
+    return m.predict(lines) if threshold is None else m.predict(lines, threshold)
+
+
+def predict_proba(lines):
+    """A float array of P(content), one per line of one page, in order."""
+    return default_model().predict_proba(lines)
+
+
+def predict_pages(pages, threshold=None):
+    """Labels for many pages (an iterable of pages, each as for predict) in one batch."""
+    m = default_model()
+    return m.predict_pages(list(pages)) if threshold is None else m.predict_pages(list(pages), threshold)
+
+
+def clean(text, threshold=None):
+    """Only the content lines of one page, joined with newlines."""
+    m = default_model()
+    return m.clean(text) if threshold is None else m.clean(text, threshold)

@@ -1,0 +1,285 @@
+"""Command line: predict, train, evaluate and stats, as `python -m classifier` or `linesift`.
+
+Errors are reported on stderr as one line ("linesift: error: ...") with exit status 2 (usage) or
+1 (bad data or model); no tracebacks for expected problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from .labels import Label
+
+PROG = "linesift"
+
+
+class CLIError(Exception):
+    """An expected failure, reported as one line on stderr."""
+
+
+# ----- paths of bundled things -----------------------------------------------------------
+
+def _bundled(*candidates: Path) -> Path | None:
+    return next((p for p in candidates if p.exists()), None)
+
+
+def bundled_model_path() -> Path:
+    """models/default.joblib in the source tree, or the copy installed as classifier/models."""
+    here = Path(__file__).resolve().parent
+    found = _bundled(here.parent / "models" / "default.joblib", here / "models" / "default.joblib")
+    if found is None:
+        raise CLIError("the bundled model models/default.joblib is missing; train one with "
+                       "'python -m classifier train ... -o models/default.joblib'")
+    return found
+
+
+def bundled_data_path(split: str) -> Path:
+    here = Path(__file__).resolve().parent
+    found = _bundled(here.parent / "training_data" / f"{split}.jsonl",
+                     here / "training_data" / f"{split}.jsonl")
+    if found is None:
+        raise CLIError(f"the bundled {split} set training_data/{split}.jsonl is missing")
+    return found
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _load(path: str | None):
+    from .model import load_model
+    return load_model(path or bundled_model_path())
+
+
+# ----- predict -----------------------------------------------------------------------------
+
+def _read_text(name: str) -> str:
+    if name == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        p = Path(name)
+        if p.is_dir():
+            raise CLIError(f"{name} is a directory; pass the page files inside it")
+        try:
+            data = gzip.open(p).read() if name.endswith(".gz") else p.read_bytes()
+        except FileNotFoundError:
+            raise CLIError(f"{name}: no such file") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CLIError(f"{name}: not UTF-8 (byte offset {exc.start})") from None
+
+
+def cmd_predict(args) -> int:
+    model = _load(args.model)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        if args.jsonl:
+            from .corpus import read_jsonl
+            sources = ["/dev/stdin" if f == "-" else f for f in args.files]
+            for src in sources:
+                pages = list(read_jsonl(src, require_labels=False))
+                probs = model.predict_proba_pages([p.lines for p in pages])
+                for page, pr in zip(pages, probs):
+                    rec = page.to_json()
+                    rec["labels"] = [str(Label.CONTENT if x >= args.threshold else Label.BOILERPLATE) for x in pr]
+                    rec["proba"] = [round(float(x), 4) for x in pr]
+                    if args.clean:
+                        rec["text"] = "\n".join(l for l, x in zip(page.lines, pr) if x >= args.threshold)
+                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            return 0
+        from .lines import split_lines
+        for name in args.files:
+            lines = split_lines(_read_text(name))
+            probs = model.predict_proba(lines)
+            if len(args.files) > 1:
+                out.write(f"# {name}\n")
+            for line, p in zip(lines, probs):
+                keep = p >= args.threshold
+                if args.clean:
+                    if keep:
+                        out.write(line + "\n")
+                else:
+                    label = Label.CONTENT if keep else Label.BOILERPLATE
+                    out.write(f"{label}\t{p:.3f}\t{line}\n")
+        return 0
+    finally:
+        if out is not sys.stdout:
+            out.close()
+
+
+# ----- train -------------------------------------------------------------------------------
+
+def cmd_train(args) -> int:
+    from .corpus import corpus_sha256, read_pages
+    from .model import Config, LineClassifier, save_model
+    from .evaluate import evaluate_pages, format_report
+    import numpy as np
+
+    output = Path(args.output)
+    try:
+        is_bundled = output.resolve() == bundled_model_path().resolve()
+    except CLIError:
+        is_bundled = False
+    if is_bundled and not args.force:
+        raise CLIError(f"{output} is the bundled model; pass --force to overwrite it")
+    t0 = time.perf_counter()
+    pages = read_pages(args.data)
+    pages = [p for p in pages if p.lines]
+    if not pages:
+        raise CLIError("no labelled pages found in the training data")
+    n_lines = sum(len(p.lines) for p in pages)
+    sources = sorted({p.source or "?" for p in pages})
+    _log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s) "
+         f"(sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
+    config = Config(random_state=args.seed)
+    groups = [p.group for p in pages]
+    metrics = {}
+    if args.validate:
+        # hold out a fifth of the sites, chosen by the seed, to report scores on unseen sites
+        sites = sorted(set(groups))
+        rng = np.random.RandomState(args.seed)
+        held = set(rng.permutation(sites)[: max(1, len(sites) // 5)].tolist()) if len(sites) > 1 else set()
+        fit_pages = [p for p in pages if p.group not in held]
+        val_pages = [p for p in pages if p.group in held]
+        if held and fit_pages and val_pages:
+            _log(f"validation: training on {len(fit_pages)} pages, scoring {len(val_pages)} pages "
+                 f"of {len(held)} held-out sites")
+            val_model = LineClassifier(config).fit([p.lines for p in fit_pages], [p.labels for p in fit_pages],
+                                                   [p.group for p in fit_pages], log=_log)
+            report = evaluate_pages(val_pages, val_model.predict_proba_pages([p.lines for p in val_pages]),
+                                    args.threshold, ("source",))
+            _log(format_report(report, "validation (held-out sites):"))
+            metrics = {"validation": report.to_json()["overall"], "validation_by_source": report.groups}
+    _log(f"training the final model on all {len(pages)} pages")
+    model = LineClassifier(config).fit([p.lines for p in pages], [p.labels for p in pages], groups, log=_log)
+    save_model(model, output,
+               training_sha256=corpus_sha256(pages),
+               training_command=" ".join(["python -m classifier train"] + [shlex.quote(a) for a in args.argv]),
+               training_sources=sources,
+               training_pages=len(pages), training_lines=n_lines,
+               provenance=args.provenance or "",
+               metrics=metrics)
+    _log(f"wrote {output} ({output.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+# ----- evaluate ----------------------------------------------------------------------------
+
+def cmd_evaluate(args) -> int:
+    from .corpus import read_pages
+    from .evaluate import evaluate_pages, format_report
+
+    data = args.data or [str(bundled_data_path("test"))]
+    model = _load(args.model)
+    pages = [p for p in read_pages(data) if p.lines]
+    if not pages:
+        raise CLIError("no labelled pages to evaluate")
+    t0 = time.perf_counter()
+    probs = model.predict_proba_pages([p.lines for p in pages])
+    seconds = time.perf_counter() - t0
+    group_by = tuple(args.by.split(",")) if args.by else ("source", "kind", "lang")
+    report = evaluate_pages(pages, probs, args.threshold, group_by)
+    print(format_report(report, f"{len(pages)} pages from {', '.join(data)}; model {args.model or 'bundled'}"))
+    if args.json:
+        payload = report.to_json()
+        payload.update({"data": data, "model": args.model or "bundled", "threshold": args.threshold,
+                        "predict_seconds": seconds})
+        Path(args.json).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    return 0
+
+
+# ----- stats -------------------------------------------------------------------------------
+
+def cmd_stats(args) -> int:
+    from collections import Counter
+    from .corpus import read_pages
+
+    pages = read_pages(args.data or [str(bundled_data_path(s)) for s in ("train", "test")])
+    labels = Counter(lab for p in pages for lab in (p.labels or []))
+    total = max(sum(labels.values()), 1)
+    print(f"pages: {len(pages)}   sites: {len({p.group for p in pages})}   lines: {total}")
+    print(f"labels: " + ", ".join(f"{k} {v} ({v / total:.1%})" for k, v in sorted(labels.items())))
+    for key in ("lang", "kind"):
+        counts = Counter(str(p.meta.get(key, "?")) for p in pages)
+        sites = {k: len({p.group for p in pages if str(p.meta.get(key, "?")) == k}) for k in counts}
+        print(f"{key}: " + ", ".join(f"{k} {v}p/{sites[k]}s" for k, v in sorted(counts.items())))
+    cats = Counter((c, lab) for p in pages if p.categories for c, lab in zip(p.categories, p.labels))
+    if cats:
+        print("categories (lines, pages with it):")
+        for (cat, lab), n in sorted(cats.items(), key=lambda kv: (kv[0][1], -kv[1])):
+            on = sum(1 for p in pages if p.categories and cat in p.categories)
+            print(f"  {lab:<12} {cat:<12} {n:>6} {on:>5}")
+    return 0
+
+
+# ----- main --------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    from .model import DEFAULT_THRESHOLD
+
+    parser = argparse.ArgumentParser(prog=PROG, description="Label scraped page lines as content or boilerplate.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("predict", help="label the lines of pages")
+    p.add_argument("files", nargs="+", metavar="FILE", help="page text files, or - for stdin")
+    p.add_argument("--clean", action="store_true", help="print only the content lines")
+    p.add_argument("--jsonl", action="store_true", help="read and write JSONL pages")
+    p.add_argument("--model", help="model file (default: the bundled model)")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="P(content) needed to keep a line")
+    p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("train", help="train a model from labelled pages")
+    p.add_argument("data", nargs="+", metavar="DATA", help="JSONL page files or directories of page files")
+    p.add_argument("-o", "--output", required=True, help="where to write the model")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--no-validate", dest="validate", action="store_false",
+                   help="skip the held-out-site validation run (halves training time)")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    p.add_argument("--provenance", help="text describing the training data, stored in the model")
+    p.add_argument("--force", action="store_true", help="allow overwriting the bundled model")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="score a model on labelled pages (default: the bundled test set)")
+    p.add_argument("data", nargs="*", metavar="DATA")
+    p.add_argument("--model", help="model file (default: the bundled model)")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    p.add_argument("--by", help="comma-separated groupings: source,kind,lang,site (default source,kind,lang)")
+    p.add_argument("--json", help="also write the numbers to this JSON file")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("stats", help="corpus statistics (default: the bundled corpus)")
+    p.add_argument("data", nargs="*", metavar="DATA")
+    p.set_defaults(func=cmd_stats)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.argv = argv
+    from .corpus import CorpusError
+    from .model import ModelError
+    try:
+        return args.func(args)
+    except (CLIError, CorpusError, ModelError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # e.g. one-class training data, reported by the estimator
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{PROG}: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

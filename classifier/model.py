@@ -1,0 +1,276 @@
+"""The two-pass line classifier: pipeline, training, saving and loading.
+
+Pass 1 (jusText's "classify") scores every line alone from hashed text n-grams and shape with a
+linear model. Pass 2 (jusText's "revise", learned) re-scores each line from the pass-1 scores of
+its page context with gradient-boosted trees. Pass 2 is trained on out-of-fold pass-1 scores
+(folds grouped by site), never in-sample ones, so it learns how far to trust pass 1 on unseen
+sites.
+
+Model files are joblib pickles. Unpickling runs code: load only files you trust (the bundled
+model, or one you trained yourself).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import Pipeline
+
+from .features import TextFeatures, context_features, shape_features
+from .labels import LABELS, Label
+from .lines import as_lines, normalise
+
+__all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "ModelError", "FORMAT_VERSION",
+           "DEFAULT_THRESHOLD"]
+
+#: Bump when the saved dict or the estimator's attributes change incompatibly.
+FORMAT_VERSION = 1
+#: P(content) at or above which a line is content. 0.5 is the log-loss optimum; the README's
+#: precision/recall table on the dev folds shows what moving it does.
+DEFAULT_THRESHOLD = 0.5
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+class ModelError(ValueError):
+    """A model file that cannot be used: missing, damaged, or made by an incompatible version."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Training settings. Defaults were chosen by grouped cross-validation on the dev data
+    (training_data train split + wcxb-dev by domain), never on a test split."""
+
+    n_features: int = 2**19          # hash space per text block; 2**19 keeps the model < 25 MB
+    alpha: float = 1e-5              # SGD L2 strength; 1e-6 and 2e-6 underfit held-out sites
+    sgd_epochs: int = 20             # matches LogisticRegression(lbfgs) F1 at 1/50 of its time
+    folds: int = 5                   # out-of-fold pass-1 scores for training pass 2
+    trees: int = 300
+    learning_rate: float = 0.1
+    max_leaf_nodes: int = 31
+    random_state: int = 0
+
+
+class LineClassifier(BaseEstimator, ClassifierMixin):
+    """Two-pass line classifier over pages.
+
+    ``fit(pages, labels, groups)`` takes a list of pages (each a list of lines, in order), their
+    per-line labels and a site name per page. ``predict_proba(lines)`` takes ONE page's lines in
+    order and returns P(content) per line; ``predict_pages`` does many pages in one batch.
+    """
+
+    def __init__(self, config: Config = Config()):
+        self.config = config
+
+    # ----- building blocks -------------------------------------------------------------
+    def _line_model(self) -> Pipeline:
+        c = self.config
+        return Pipeline([
+            ("features", TextFeatures(n_features=c.n_features)),
+            ("sgd", SGDClassifier(loss="log_loss", alpha=c.alpha, max_iter=c.sgd_epochs, tol=None,
+                                  random_state=c.random_state, class_weight=None)),
+        ])
+
+    def _context_model(self) -> HistGradientBoostingClassifier:
+        c = self.config
+        return HistGradientBoostingClassifier(max_iter=c.trees, learning_rate=c.learning_rate,
+                                              max_leaf_nodes=c.max_leaf_nodes, early_stopping=False,
+                                              random_state=c.random_state)
+
+    @staticmethod
+    def _batch(pages: list[list[str]]):
+        lines = [line for page in pages for line in page]
+        sizes = np.fromiter((len(p) for p in pages), dtype=np.int64, count=len(pages))
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])) if len(pages) else np.zeros(0, np.int64)
+        return lines, offsets
+
+    @staticmethod
+    def _repeats(lines: list[str], offsets: np.ndarray) -> np.ndarray:
+        """How many times each line's normalised text occurs on its own page."""
+        n = len(lines)
+        if n == 0:
+            return np.zeros(0)
+        page = np.searchsorted(offsets, np.arange(n), side="right") - 1
+        keys = [(p, normalise(s)) for p, s in zip(page.tolist(), lines)]
+        _, inverse, counts = np.unique(np.array([hash(k) for k in keys], dtype=np.int64),
+                                       return_inverse=True, return_counts=True)
+        return counts[inverse].astype(np.float64)
+
+    def _context(self, lines, offsets, score):
+        return context_features(score, shape_features(lines), offsets, self._repeats(lines, offsets))
+
+    # ----- training ----------------------------------------------------------------------
+    def fit(self, pages, labels, groups=None, log=None):
+        """Train both passes. pages: list of line lists; labels: list of label lists;
+        groups: one site name per page (folds never split a site). log: callable for progress."""
+        log = log or _quiet
+        pages = [as_lines(p) for p in pages]
+        labels = [list(page_labels) for page_labels in labels]
+        if len(labels) != len(pages) or any(len(a) != len(b) for a, b in zip(pages, labels)):
+            raise ValueError("labels must give one label per line of every page")
+        # blank lines carry no text and are not scored at prediction time: leave them out
+        keep = [[i for i, line in enumerate(page) if line.strip()] for page in pages]
+        labels = [[lab[i] for i in idx] for lab, idx in zip(labels, keep)]
+        pages = [[page[i] for i in idx] for page, idx in zip(pages, keep)]
+        lines, offsets = self._batch(pages)
+        y = np.array([lab == Label.CONTENT for page_labels in labels for lab in page_labels], dtype=np.int8)
+        if len(np.unique(y)) < 2:
+            raise ValueError("training data holds only one class; need both content and boilerplate lines")
+        groups = np.asarray(groups if groups is not None else np.arange(len(pages)))
+        line_group = np.repeat(groups, [len(p) for p in pages])
+        t0 = time.perf_counter()
+        features = TextFeatures(n_features=self.config.n_features).fit(lines)
+        X = features.transform(lines)
+        log(f"features: {X.shape[0]} lines, {X.nnz} non-zeros ({time.perf_counter() - t0:.1f}s)")
+        n_folds = min(self.config.folds, len(np.unique(groups)))
+        oof = np.zeros(len(lines))
+        if n_folds >= 2:
+            for k, (tr, te) in enumerate(GroupKFold(n_splits=n_folds).split(X, y, line_group)):
+                model = self._line_model().steps[1][1]
+                model.fit(X[tr], y[tr])
+                oof[te] = model.decision_function(X[te])
+                log(f"pass 1, fold {k + 1}/{n_folds} done ({time.perf_counter() - t0:.1f}s)")
+        line_model = self._line_model()
+        line_model.steps[0] = ("features", features)
+        line_model.steps[1][1].fit(X, y)
+        if n_folds < 2:  # a single site: in-sample scores are all there is
+            oof = line_model.steps[1][1].decision_function(X)
+        log(f"pass 1, full fit done ({time.perf_counter() - t0:.1f}s)")
+        context = self._context_model().fit(self._context(lines, offsets, oof), y)
+        log(f"pass 2 fit done ({time.perf_counter() - t0:.1f}s)")
+        self.line_model_ = line_model
+        self.context_model_ = context
+        self.classes_ = np.array([str(lab) for lab in LABELS])
+        return self
+
+    # ----- prediction -------------------------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "context_model_"):
+            raise ModelError("this LineClassifier is not trained yet; call fit() or load_model()")
+
+    def predict_proba_pages(self, pages) -> list[np.ndarray]:
+        """P(content) for every line of every page, one array per page, in one batch.
+
+        Blank (whitespace-only) lines get 0.0 and are invisible to the context pass, so a page
+        with blank lines between paragraphs reads like the same page without them.
+        """
+        self._check_fitted()
+        pages = [as_lines(p) for p in pages]
+        kept = [[i for i, line in enumerate(page) if line.strip()] for page in pages]
+        lines, offsets = self._batch([[page[i] for i in idx] for page, idx in zip(pages, kept)])
+        out = [np.zeros(len(page)) for page in pages]
+        if not lines:
+            return out
+        score = self.line_model_.decision_function(lines)
+        proba = self.context_model_.predict_proba(self._context(lines, offsets, score))[:, 1]
+        bounds = np.append(offsets, len(lines))
+        for k, idx in enumerate(kept):
+            out[k][idx] = proba[bounds[k]:bounds[k + 1]]
+        return out
+
+    def predict_proba(self, lines) -> np.ndarray:
+        """P(content) per line of ONE page (its lines in order, or its text as one str)."""
+        return self.predict_proba_pages([as_lines(lines)])[0]
+
+    def predict_pages(self, pages, threshold: float = DEFAULT_THRESHOLD) -> list[list[Label]]:
+        """A label per line for every page, computed in one batch."""
+        return [[Label.CONTENT if p >= threshold else Label.BOILERPLATE for p in probs]
+                for probs in self.predict_proba_pages(pages)]
+
+    def predict(self, lines, threshold: float = DEFAULT_THRESHOLD) -> list[Label]:
+        """A label per line of ONE page; ``len(predict(x)) == len(x)``."""
+        return self.predict_pages([as_lines(lines)], threshold)[0]
+
+    def clean(self, text, threshold: float = DEFAULT_THRESHOLD) -> str:
+        """Only the content lines of one page, joined with newlines."""
+        lines = as_lines(text)
+        labels = self.predict(lines, threshold)
+        return "\n".join(line for line, lab in zip(lines, labels) if lab == Label.CONTENT)
+
+
+# ----- persistence -----------------------------------------------------------------------
+
+def save_model(model: LineClassifier, path: str | os.PathLike, **metadata) -> Path:
+    """Write the model and its metadata atomically (temp file in the same folder, then rename)."""
+    path = Path(path)
+    from . import __version__
+    payload = {
+        "format_version": FORMAT_VERSION,
+        "package_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "python_version": sys.version.split()[0],
+        "labels": [str(lab) for lab in LABELS],
+        "config": asdict(model.config),
+        "random_state": model.config.random_state,
+        **metadata,
+        "model": model,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            joblib.dump(payload, fh, compress=3)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def read_model_file(path: str | os.PathLike) -> dict:
+    """Load a model file's dict, checking it before anything uses the estimator.
+
+    Unpickling runs code from the file: only load files you trust.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"model file {path} does not exist")
+    try:
+        payload = joblib.load(path)
+    except Exception as exc:  # joblib/pickle raise many types for damaged files
+        raise ModelError(f"model file {path} is damaged or not a model file ({type(exc).__name__})") from None
+    if not isinstance(payload, dict) or "model" not in payload or "format_version" not in payload:
+        raise ModelError(f"{path} is not a model file of this package")
+    if payload["format_version"] != FORMAT_VERSION:
+        raise ModelError(f"{path} has model format {payload['format_version']}, this package reads "
+                         f"format {FORMAT_VERSION}: retrain it with this version")
+    if payload.get("sklearn_version", "").split(".")[:2] != sklearn.__version__.split(".")[:2]:
+        raise ModelError(f"{path} was made with scikit-learn {payload.get('sklearn_version')}, but "
+                         f"{sklearn.__version__} is installed: install that version or retrain")
+    if not isinstance(payload["model"], LineClassifier):
+        raise ModelError(f"{path} does not hold a LineClassifier")
+    return payload
+
+
+def load_bundled() -> LineClassifier:
+    """Load the model shipped with the package (models/default.joblib)."""
+    from .cli import bundled_model_path
+    return load_model(bundled_model_path())
+
+
+def load_model(path: str | os.PathLike) -> LineClassifier:
+    """Load a trained LineClassifier from a model file (metadata in ``model.metadata_``).
+
+    Model files are pickles and loading one runs code from it: load only trusted files.
+    """
+    payload = read_model_file(path)
+    model = payload["model"]
+    model.metadata_ = {k: v for k, v in payload.items() if k != "model"}
+    return model
