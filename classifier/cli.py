@@ -31,13 +31,8 @@ def _bundled(*candidates: Path) -> Path | None:
 
 
 def bundled_model_path() -> Path:
-    """models/default.joblib in the source tree, or the copy installed as classifier/models."""
-    here = Path(__file__).resolve().parent
-    found = _bundled(here.parent / "models" / "default.joblib", here / "models" / "default.joblib")
-    if found is None:
-        raise CLIError("the bundled model models/default.joblib is missing; train one with "
-                       "'python -m classifier train ... -o models/default.joblib'")
-    return found
+    from .model import bundled_model_path as _path
+    return _path()
 
 
 def bundled_data_path(split: str) -> Path:
@@ -71,6 +66,8 @@ def _read_text(name: str) -> str:
             data = gzip.open(p).read() if name.endswith(".gz") else p.read_bytes()
         except FileNotFoundError:
             raise CLIError(f"{name}: no such file") from None
+        except (gzip.BadGzipFile, EOFError) as exc:
+            raise CLIError(f"{name}: not a valid gzip file ({exc})") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -79,40 +76,52 @@ def _read_text(name: str) -> str:
 
 def cmd_predict(args) -> int:
     model = _load(args.model)
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    if not args.output:
+        return _predict(args, model, sys.stdout)
+    # write beside the target, then rename: a failed run never leaves a truncated output, and
+    # `-o` naming an input file cannot wipe it before it is read
+    target = Path(args.output)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        if args.jsonl:
-            from .corpus import read_jsonl
-            sources = ["/dev/stdin" if f == "-" else f for f in args.files]
-            for src in sources:
-                pages = list(read_jsonl(src, require_labels=False))
-                probs = model.predict_proba_pages([p.lines for p in pages])
-                for page, pr in zip(pages, probs):
-                    rec = page.to_json()
-                    rec["labels"] = [str(Label.CONTENT if x >= args.threshold else Label.BOILERPLATE) for x in pr]
-                    rec["proba"] = [round(float(x), 4) for x in pr]
-                    if args.clean:
-                        rec["text"] = "\n".join(l for l, x in zip(page.lines, pr) if x >= args.threshold)
-                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            return 0
-        from .lines import split_lines
-        for name in args.files:
-            lines = split_lines(_read_text(name))
-            probs = model.predict_proba(lines)
-            if len(args.files) > 1:
-                out.write(f"# {name}\n")
-            for line, p in zip(lines, probs):
-                keep = p >= args.threshold
-                if args.clean:
-                    if keep:
-                        out.write(line + "\n")
-                else:
-                    label = Label.CONTENT if keep else Label.BOILERPLATE
-                    out.write(f"{label}\t{p:.3f}\t{line}\n")
-        return 0
+        with open(tmp, "w", encoding="utf-8") as out:
+            status = _predict(args, model, out)
+        os.replace(tmp, target)
     finally:
-        if out is not sys.stdout:
-            out.close()
+        if tmp.exists():
+            tmp.unlink()
+    return status
+
+
+def _predict(args, model, out) -> int:
+    if args.jsonl:
+        from .corpus import read_jsonl
+        sources = ["/dev/stdin" if f == "-" else f for f in args.files]
+        for src in sources:
+            pages = list(read_jsonl(src, require_labels=False))
+            probs = model.predict_proba_pages([p.lines for p in pages])
+            for page, pr in zip(pages, probs):
+                rec = page.to_json()
+                rec["labels"] = [str(Label.CONTENT if x >= args.threshold else Label.BOILERPLATE) for x in pr]
+                rec["proba"] = [round(float(x), 4) for x in pr]
+                if args.clean:
+                    rec["text"] = "\n".join(l for l, x in zip(page.lines, pr) if x >= args.threshold)
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        return 0
+    from .lines import split_lines
+    for name in args.files:
+        lines = split_lines(_read_text(name))
+        probs = model.predict_proba(lines)
+        if len(args.files) > 1:
+            out.write(f"# {name}\n")
+        for line, p in zip(lines, probs):
+            keep = p >= args.threshold
+            if args.clean:
+                if keep:
+                    out.write(line + "\n")
+            else:
+                label = Label.CONTENT if keep else Label.BOILERPLATE
+                out.write(f"{label}\t{p:.3f}\t{line}\n")
+    return 0
 
 
 # ----- train -------------------------------------------------------------------------------
@@ -124,9 +133,10 @@ def cmd_train(args) -> int:
     import numpy as np
 
     output = Path(args.output)
+    from .model import ModelError
     try:
         is_bundled = output.resolve() == bundled_model_path().resolve()
-    except CLIError:
+    except ModelError:
         is_bundled = False
     if is_bundled and not args.force:
         raise CLIError(f"{output} is the bundled model; pass --force to overwrite it")
@@ -162,7 +172,7 @@ def cmd_train(args) -> int:
     model = LineClassifier(config).fit([p.lines for p in pages], [p.labels for p in pages], groups, log=_log)
     save_model(model, output,
                training_sha256=corpus_sha256(pages),
-               training_command=" ".join(["python -m classifier train"] + [shlex.quote(a) for a in args.argv]),
+               training_command=" ".join(["python -m classifier"] + [shlex.quote(a) for a in args.argv]),
                training_sources=sources,
                training_pages=len(pages), training_lines=n_lines,
                provenance=args.provenance or "",
@@ -204,9 +214,9 @@ def cmd_stats(args) -> int:
 
     pages = read_pages(args.data or [str(bundled_data_path(s)) for s in ("train", "test")])
     labels = Counter(lab for p in pages for lab in (p.labels or []))
-    total = max(sum(labels.values()), 1)
+    total = sum(labels.values())
     print(f"pages: {len(pages)}   sites: {len({p.group for p in pages})}   lines: {total}")
-    print(f"labels: " + ", ".join(f"{k} {v} ({v / total:.1%})" for k, v in sorted(labels.items())))
+    print("labels: " + ", ".join(f"{k} {v} ({v / max(total, 1):.1%})" for k, v in sorted(labels.items())))
     for key in ("lang", "kind"):
         counts = Counter(str(p.meta.get(key, "?")) for p in pages)
         sites = {k: len({p.group for p in pages if str(p.meta.get(key, "?")) == k}) for k in counts}

@@ -3,8 +3,9 @@
 Two formats, both documented in training_data/README.md:
 
 1. JSONL pages (plain or .gz), the format of ../shared/data: one JSON object per line,
-   ``{"id", "lines": [...], "labels": ["content"|"boilerplate", ...], ...}``; other fields
-   (source, url, site, lang, kind, categories, gold_text, meta) are kept when present.
+   ``{"id", "lines": [...], "labels": ["content"|"boilerplate", ...], ...}``; the fields source,
+   url, site, categories, gold_text and meta (which holds lang, kind, domain) are kept when
+   present; other fields are ignored.
 2. Page files (``*.tsv``): one page per file, one line of the page per line, written as its
    label, a tab, and the text. Blank text lines are allowed. Lines starting with ``#`` before the
    first labelled line are comments (a header with the page's id and site, for instance).
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -95,14 +95,13 @@ class Page:
 
 def _check_labels(labels: list, where: str) -> list[str]:
     for i, lab in enumerate(labels):
-        if lab not in _VALID:
+        if not isinstance(lab, str) or lab not in _VALID:
             raise CorpusError(f"{where}: label {i + 1} is {lab!r}, expected 'content' or 'boilerplate'")
     return [str(lab) for lab in labels]
 
 
-def _open_text(path: Path):
-    raw = gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
 
 
 def page_from_json(obj: object, where: str, require_labels: bool = True) -> Page:
@@ -132,22 +131,26 @@ def page_from_json(obj: object, where: str, require_labels: bool = True) -> Page
 def read_jsonl(path: str | os.PathLike, require_labels: bool = True) -> Iterator[Page]:
     """Yield the pages of a JSONL (or .jsonl.gz) file. Blank lines are skipped."""
     path = Path(path)
-    with _open_text(path) as fh:
+    with _open_binary(path) as fh:
         try:
             for number, raw in enumerate(fh, 1):
-                if not raw.strip():
-                    continue
                 where = f"{path}:{number}"
                 try:
-                    obj = json.loads(raw)
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise CorpusError(f"{where}: not UTF-8 (bad byte at column {exc.start + 1})") from None
+                if not text.strip():
+                    continue
+                try:
+                    obj = json.loads(text)
                 except ValueError as exc:
-                    raise CorpusError(f"{where}: not valid JSON ({exc.msg})") from None
+                    raise CorpusError(f"{where}: not valid JSON ({getattr(exc, 'msg', exc)})") from None
                 page = page_from_json(obj, where, require_labels)
                 if not page.source:
                     page.source = path.name.split(".")[0]
                 yield page
-        except UnicodeDecodeError as exc:
-            raise CorpusError(f"{path}: not UTF-8 (bad byte at offset {exc.start} of a chunk)") from None
+        except (gzip.BadGzipFile, EOFError) as exc:
+            raise CorpusError(f"{path}: not a valid gzip file ({exc})") from None
 
 
 def read_page_file(path: str | os.PathLike, require_labels: bool = True) -> Page:
@@ -229,6 +232,8 @@ def write_page_file(page: Page, path: str | os.PathLike, marks: list[str] | None
     rows = [f"# id: {page.id}"]
     if page.site:
         rows.append(f"# site: {page.site}")
+    if page.source:
+        rows.append(f"# source: {page.source}")
     if page.url:
         rows.append(f"# url: {page.url}")
     for i, (line, label) in enumerate(zip(page.lines, page.labels)):

@@ -1,40 +1,33 @@
-"""Line features: hashed text n-grams and shape (pass 1), page context (pass 2).
+"""Pass-1 line features: hashed character and word n-grams plus shape, for a batch of lines.
 
-Pass 1 looks at one line at a time: hashed word and character n-grams (so the model stores no
-training text) and a few dozen shape numbers (length, punctuation, case, digits, placeholders).
-Pass 2 looks at the page: the first pass's scores of the neighbouring lines, window averages,
-run structure, position, repetition. Both work on a whole batch of lines at once; pages inside
-a batch are delimited by an array of page start offsets, and no context crosses a page boundary.
+Everything is computed over the whole batch at once, on numpy arrays of code points: the lines
+are joined, classified by a code-point lookup table, and n-grams are hashed with vectorised
+integer arithmetic. There is no Python loop per line or per n-gram (except C-level ``map``),
+which is what makes the classifier fast. Hashing means the model stores no training text.
+
+>>> X = TextFeatures(n_features=2**10).fit([]).transform(["Share", "The river rose overnight."])
+>>> X.shape
+(2, 2066)
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import HashingVectorizer
 
-__all__ = ["TextFeatures", "shape_features", "SHAPE_NAMES", "context_features", "page_ids",
-           "PLACEHOLDER"]
+__all__ = ["TextFeatures", "shape_features", "SHAPE_NAMES", "PLACEHOLDER"]
 
 #: Template placeholders a broken page shows literally: {{x}}, {{x-plural}}, <<x>>, ${x}, %s,
-#: %(x)s, {x}, [[x]], __X__, :x: style is too common in prose to count.
+#: %(x)s, {x}, [[x]], __X__.
 PLACEHOLDER = re.compile(
-    r"\{\{[^{}]{1,60}\}\}|<<[^<>]{1,60}>>|\$\{[^{}]{1,60}\}|%\([A-Za-z_]\w*\)[sdif]|%[sd]\b"
-    r"|\{[A-Za-z_][\w.-]{0,40}\}|\[\[[^\[\]]{1,60}\]\]|\b__[A-Z][A-Z0-9_]{1,40}__\b")
-_WORD = re.compile(r"\w+")
-_UPPER = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯЁΑ-Ω]")
-_DIGIT = re.compile(r"\d")
-_PUNCT = re.compile(r"[^\w\s]")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_CAMEL = re.compile(r"[a-z][A-Z]")  # icon titles run together: "IconFacebookIcon"
-_CAP_WORD = re.compile(r"(?:^|\s)[A-ZÀ-ÖØ-ÞА-ЯЁ]")
-_URLISH = re.compile(r"https?://|www\.|@\w|\.(?:com|org|net)\b")
-_SEP = re.compile(r"[|•·›»/]")
-_TERMINAL = frozenset(".!?。！？؟…\"”»)'’:")
-_BULLET = re.compile(r"^\s*(?:[-*•–—]|\d{1,3}[.)])\s")
+    r"(?:\{\{[^{}\n]{1,60}\}\}|<<[^<>\n]{1,60}>>|\$\{[^{}\n]{1,60}\}|%\([A-Za-z_]\w*\)[sdif]|%[sd]\b"
+    r"|\{[A-Za-z_][\w.-]{0,40}\}|\[\[[^\[\]\n]{1,60}\]\]|\b__[A-Z][A-Z0-9_]{0,40}__\b)")
+_PLACEHOLDER_START = np.array([ord(c) for c in "{<$%[_"], dtype=np.uint32)
+_BULLETS = np.array([ord(c) for c in "-*•–—·▪►"], dtype=np.uint32)
 
 SHAPE_NAMES = (
     "log_chars", "log_words", "mean_word_len", "upper_ratio", "digit_ratio", "punct_ratio",
@@ -42,17 +35,165 @@ SHAPE_NAMES = (
     "placeholder", "urlish", "separators", "blank", "log_longest_word", "comma_ratio",
 )
 
-# Characters of a line that reach the char n-gram hasher. Long paragraphs are obviously prose by
-# their shape; their first 200 characters carry all the lexical signal and keep hashing cheap.
-CHAR_NGRAM_PREFIX = 200
+# Characters of a line that reach the n-gram hashers. Long paragraphs are obviously prose by
+# their shape; their first 200 characters carry the lexical signal and keep hashing cheap.
+NGRAM_PREFIX = 200
+CHAR_ORDERS = (1, 2, 3, 4)
+MAX_WORD = 32  # longer "words" (URLs, run-together labels) hash by their first 32 characters
+
+# code-point classes
+_SPACE, _LOWER, _UPPER, _DIGIT, _PUNCT, _CJK, _LETTER = range(7)
+_TERMINAL = np.array([ord(c) for c in ".!?。！？؟…\"”»)'’"], dtype=np.uint32)
+_COMMAS = np.array([ord(c) for c in ",،、，"], dtype=np.uint32)
+_SEPARATORS = np.array([ord(c) for c in "|•·›»/"], dtype=np.uint32)
+_BEGIN, _END = "\x02", "\x03"  # line start/end markers inside the hashed text
+_M64 = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _char_preprocess(line: str) -> str:
-    return line[:CHAR_NGRAM_PREFIX].lower()
+@functools.lru_cache(maxsize=1)
+def _classes() -> np.ndarray:
+    """Class of every BMP code point (built on first use, not at import)."""
+    table = np.full(0x10000, _PUNCT, dtype=np.uint8)
+    for i in range(0x10000):
+        c = chr(i)
+        if c.isspace():
+            table[i] = _SPACE
+        elif c.isdigit():
+            table[i] = _DIGIT
+        elif c.isalpha():
+            if 0x3040 <= i <= 0x30FF or 0x3400 <= i <= 0x9FFF or 0xAC00 <= i <= 0xD7AF or 0xF900 <= i <= 0xFAFF:
+                table[i] = _CJK
+            elif c.isupper():
+                table[i] = _UPPER
+            elif c.islower():
+                table[i] = _LOWER
+            else:
+                table[i] = _LETTER
+        elif c.isalnum():
+            table[i] = _DIGIT
+    return table
 
 
-def _count(pattern: re.Pattern, lines: list[str]) -> np.ndarray:
-    return np.fromiter((len(pattern.findall(s)) for s in lines), dtype=np.float64, count=len(lines))
+def _codepoints(text: str) -> np.ndarray:
+    # surrogatepass: lone surrogates from broken scrapes encode instead of raising
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _classify(cp: np.ndarray) -> np.ndarray:
+    return _classes()[np.minimum(cp, 0xFFFF)]  # astral code points (emoji) count as symbols
+
+
+def _mix(h: np.ndarray, bits: int) -> np.ndarray:
+    """Multiply-shift hashing: the top `bits` bits of h * odd constant, as column indices."""
+    return ((h * _M64) >> np.uint64(64 - bits)).astype(np.int64)
+
+
+def _layout(lengths: np.ndarray, extra: int) -> tuple[np.ndarray, np.ndarray]:
+    """Line id of every character of the joined text, and each line's first position."""
+    sizes = lengths + extra
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    return np.repeat(np.arange(len(lengths)), sizes), starts
+
+
+def _csr(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n_rows: int, n_cols: int):
+    """CSR matrix from entries already ordered by row (duplicates add up, as in a sum)."""
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_rows))))
+    return sparse.csr_matrix((weights.astype(np.float32), cols, indptr), shape=(n_rows, n_cols))
+
+
+def _char_ngrams(cp: np.ndarray, line: np.ndarray, n_rows: int, bits: int, orders=CHAR_ORDERS):
+    """One column block per n-gram order (each of 2**bits / len(CHAR_ORDERS) columns), so every
+    block's entries stay ordered by line and no sort is needed."""
+    m = len(cp)
+    block_bits = bits - (len(orders) - 1).bit_length()  # the orders share the char hash space
+    h = np.zeros(m, dtype=np.uint64)
+    blocks = []
+    count = np.zeros(n_rows)
+    rows_cols = []
+    prev = 0
+    for order in orders:
+        # rolling polynomial: h_order[i] = h_(order-1)[i] * P + cp[i + order - 1]
+        k = m - order + 1
+        if k <= 0:
+            break
+        for step in range(prev + 1, order + 1):
+            h = h[: m - step + 1] * np.uint64(0x100000001B3) + cp[step - 1:].astype(np.uint64) + np.uint64(step)
+        prev = order
+        ok = line[:k] == line[order - 1:]
+        rows = line[:k][ok]
+        rows_cols.append((rows, _mix(h[ok], block_bits)))
+        count += np.bincount(rows, minlength=n_rows)
+    scale = 1.0 / np.sqrt(np.maximum(count, 1.0))
+    for rows, cols in rows_cols:
+        blocks.append(_csr(rows, cols, scale[rows], n_rows, 1 << block_bits))
+    blocks += [sparse.csr_matrix((n_rows, 1 << block_bits), dtype=np.float32)] * (len(orders) - len(blocks))
+    return sparse.hstack(blocks, format="csr")
+
+
+def _word_ngrams(cp: np.ndarray, cls: np.ndarray, line: np.ndarray, n_rows: int, bits: int):
+    m = len(cp)
+    word = (cls != _SPACE) & (cls != _PUNCT)
+    idx = np.arange(m)
+    prev_word = np.zeros(m, dtype=bool)
+    prev_word[1:] = word[:-1] & (line[1:] == line[:-1])
+    start = word & ~prev_word
+    run_start = np.maximum.accumulate(np.where(start, idx, 0))
+    rel = np.minimum(idx - run_start, MAX_WORD - 1)
+    weights = _word_weights()
+    contrib = np.where(word & (idx - run_start < MAX_WORD), cp.astype(np.uint64) * weights[rel], np.uint64(0))
+    starts = np.flatnonzero(start)
+    if len(starts) == 0:
+        return sparse.csr_matrix((n_rows, 1 << bits), dtype=np.float32)
+    uni = np.add.reduceat(contrib, starts)
+    wline = line[starts]
+    same = wline[1:] == wline[:-1]
+    bi = uni[:-1] * np.uint64(0x2545F4914F6CDD1D) + uni[1:] + np.uint64(7)
+    # interleave unigram k and bigram (k, k+1) so entries stay ordered by line
+    H = np.empty(2 * len(uni) - 1, dtype=np.uint64)
+    H[0::2] = uni
+    H[1::2] = bi
+    V = np.ones(len(H), dtype=bool)
+    V[1::2] = same
+    rows = np.repeat(wline, 2)[:-1][V]
+    cols = _mix(H[V], bits)
+    count = np.bincount(rows, minlength=n_rows).astype(np.float64)
+    w = 1.0 / np.sqrt(np.maximum(count, 1.0))[rows]
+    return _csr(rows, cols, w, n_rows, 1 << bits)
+
+
+@functools.lru_cache(maxsize=1)
+def _word_weights() -> np.ndarray:
+    return np.random.RandomState(12345).randint(1, 2**62, size=MAX_WORD, dtype=np.int64).astype(np.uint64) | np.uint64(1)
+
+
+def _per_line(mask: np.ndarray, line: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(line[mask], minlength=n).astype(np.float64)
+
+
+def _placeholders(text: str, cp: np.ndarray, line: np.ndarray, n: int) -> np.ndarray:
+    """Placeholder matches per line; the regex runs only where a trigger character stands."""
+    counts = np.zeros(n)
+    end = -1
+    for pos in np.flatnonzero(np.isin(cp, _PLACEHOLDER_START)).tolist():
+        if pos < end:
+            continue
+        match = PLACEHOLDER.match(text, pos)
+        if match:
+            counts[line[pos]] += 1
+            end = match.end()
+    return counts
+
+
+def _seq(cp: np.ndarray, s: str) -> np.ndarray:
+    """Boolean mask of positions where the string s starts."""
+    m = len(cp) - len(s) + 1
+    out = np.zeros(len(cp), dtype=bool)
+    if m > 0:
+        hit = np.ones(m, dtype=bool)
+        for k, ch in enumerate(s):
+            hit &= cp[k:k + m] == ord(ch)
+        out[:m] = hit
+    return out
 
 
 def shape_features(lines: list[str]) -> np.ndarray:
@@ -61,160 +202,114 @@ def shape_features(lines: list[str]) -> np.ndarray:
     >>> f = shape_features(["Hello world.", "You have {{n}} articles left"])
     >>> f.shape == (2, len(SHAPE_NAMES))
     True
-    >>> int(f[1, SHAPE_NAMES.index("placeholder")])
-    1
+    >>> f[:, SHAPE_NAMES.index("placeholder")].tolist()
+    [0.0, 1.0]
     """
     n = len(lines)
-    stripped = [s.strip() for s in lines]
-    chars = np.fromiter((len(s) for s in stripped), dtype=np.float64, count=n)
+    out = np.zeros((n, len(SHAPE_NAMES)), dtype=np.float64)
+    if n == 0:
+        return out
+    text = "\n".join(lines)
+    cp = _codepoints(text)
+    if len(cp) == 0:  # only empty lines: nothing to measure
+        out[:, SHAPE_NAMES.index("blank")] = 1.0
+        return out
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=n)
+    line, starts = _layout(lengths, 1)
+    line = line[: len(cp)]
+    sep = np.zeros(len(cp), dtype=bool)
+    ends = starts + lengths
+    sep[ends[ends < len(cp)]] = True
+    cls = _classify(cp)
+    cls[sep] = _SPACE
+    nonspace = cls != _SPACE
+    chars = _per_line(nonspace, line, n)  # visible characters
     safe = np.maximum(chars, 1.0)
-    words = _count(_WORD, stripped)
+    word = nonspace & (cls != _PUNCT)
+    prev = np.zeros(len(cp), dtype=bool)
+    prev[1:] = word[:-1] & (line[1:] == line[:-1])
+    wstart = word & ~prev
+    words = _per_line(wstart, line, n)
     safe_words = np.maximum(words, 1.0)
-    longest = np.fromiter((max(map(len, s.split()), default=0) for s in stripped), dtype=np.float64, count=n)
-    last = [s[-1:] for s in stripped]
-    out = np.empty((n, len(SHAPE_NAMES)), dtype=np.float64)
+    # longest word: run lengths of word characters
+    run_ids = np.cumsum(wstart) - 1
+    run_len = np.bincount(run_ids[word], minlength=int(wstart.sum())) if wstart.any() else np.zeros(0)
+    longest = np.zeros(n)
+    if len(run_len):
+        np.maximum.at(longest, line[wstart], run_len)
+    # last and first visible character of each line
+    idx = np.arange(len(cp))
+    last = np.maximum.accumulate(np.where(nonspace, idx, -1))
+    last_of_line = np.where(lengths > 0, last[np.minimum(ends - 1, len(cp) - 1)], -1)
+    has_last = last_of_line >= starts
+    last_cp = np.where(has_last, cp[np.maximum(last_of_line, 0)], 0)
+    upper = cls == _UPPER
+    prev_space = np.ones(len(cp), dtype=bool)
+    prev_space[1:] = ~nonspace[:-1] | (line[1:] != line[:-1])
+    camel = np.zeros(len(cp), dtype=bool)
+    camel[1:] = (cls[:-1] == _LOWER) & upper[1:] & (line[1:] == line[:-1])
     out[:, 0] = np.log1p(chars)
     out[:, 1] = np.log1p(words)
     out[:, 2] = np.minimum(chars / safe_words, 30.0) / 10.0
-    out[:, 3] = _count(_UPPER, stripped) / safe
-    out[:, 4] = _count(_DIGIT, stripped) / safe
-    out[:, 5] = _count(_PUNCT, stripped) / safe
-    out[:, 6] = _count(_CJK, stripped) / safe
-    out[:, 7] = np.log1p(_count(_CAMEL, stripped))
-    out[:, 8] = _count(_CAP_WORD, stripped) / safe_words
-    out[:, 9] = np.fromiter((c in _TERMINAL for c in last), dtype=np.float64, count=n)
-    out[:, 10] = np.fromiter((c == ":" for c in last), dtype=np.float64, count=n)
-    out[:, 11] = np.fromiter((_BULLET.match(s) is not None for s in stripped), dtype=np.float64, count=n)
-    out[:, 12] = np.minimum(_count(PLACEHOLDER, stripped), 3.0)
-    out[:, 13] = np.minimum(_count(_URLISH, stripped), 3.0)
-    out[:, 14] = np.log1p(_count(_SEP, stripped))
+    out[:, 3] = _per_line(upper, line, n) / safe
+    out[:, 4] = _per_line(cls == _DIGIT, line, n) / safe
+    out[:, 5] = _per_line(cls == _PUNCT, line, n) / safe
+    out[:, 6] = _per_line(cls == _CJK, line, n) / safe
+    out[:, 7] = np.log1p(_per_line(camel, line, n))
+    out[:, 8] = _per_line(upper & prev_space, line, n) / safe_words
+    out[:, 9] = has_last & np.isin(last_cp, _TERMINAL)
+    out[:, 10] = has_last & (last_cp == ord(":"))
+    # a bullet or "12." / "3)" list marker, then a space, at the line's first visible character
+    first = np.minimum.accumulate(np.where(nonspace, idx, len(cp))[::-1])[::-1]
+    f = np.minimum(first[np.minimum(starts, len(cp) - 1)], len(cp) - 1)
+    f = np.where((lengths > 0) & (f < ends), f, -1)
+    nxt = lambda k: np.where(f >= 0, cp[np.minimum(np.maximum(f, 0) + k, len(cp) - 1)], 0)  # noqa: E731
+    space = ord(" ")
+    digit = (f >= 0) & (cls[np.maximum(f, 0)] == _DIGIT)
+    numbered = digit & (np.isin(nxt(1), [ord("."), ord(")")]) & (nxt(2) == space))
+    numbered |= digit & (cls[np.minimum(np.maximum(f, 0) + 1, len(cp) - 1)] == _DIGIT) & np.isin(nxt(2), [ord("."), ord(")")]) & (nxt(3) == space)
+    out[:, 11] = ((f >= 0) & np.isin(nxt(0), _BULLETS) & (nxt(1) == space)) | numbered
+    out[:, 12] = np.minimum(_placeholders(text, cp, line, n), 3.0)
+    urlish = _seq(cp, "://") | (cp == ord("@")) | _seq(cp, "www.") | _seq(cp, ".com")
+    out[:, 13] = np.minimum(_per_line(urlish, line, n), 3.0)
+    out[:, 14] = np.log1p(_per_line(np.isin(cp, _SEPARATORS), line, n))
     out[:, 15] = chars == 0
     out[:, 16] = np.log1p(longest)
-    out[:, 17] = np.fromiter((s.count(",") + s.count("،") + s.count("、") + s.count("，") for s in stripped),
-                             dtype=np.float64, count=n) / safe_words
+    out[:, 17] = _per_line(np.isin(cp, _COMMAS), line, n) / safe_words
     return out
 
 
 class TextFeatures(BaseEstimator, TransformerMixin):
-    """Stateless line vectoriser: hashed word 1-2-grams, hashed char 1-4-grams, shape columns.
+    """Stateless line vectoriser: hashed char 1-4-grams, hashed word 1-2-grams, shape columns.
 
     Parameters
     ----------
     n_features : int
-        Hash space of each of the two hashed blocks (word, char).
+        Size of each hashed block (char, word); a power of two.
     """
 
-    def __init__(self, n_features: int = 2**19):
+    def __init__(self, n_features: int = 2**18, char_orders=CHAR_ORDERS, prefix: int = NGRAM_PREFIX):
         self.n_features = n_features
+        self.char_orders = char_orders
+        self.prefix = prefix
 
     def fit(self, X, y=None):
+        bits = int(self.n_features).bit_length() - 1
+        if self.n_features < 2 or 1 << bits != self.n_features:
+            raise ValueError(f"n_features must be a power of two, got {self.n_features}")
+        self.bits_ = bits
         self.n_features_out_ = 2 * self.n_features + len(SHAPE_NAMES)
         return self
 
-    def _vectorisers(self):
-        word = HashingVectorizer(n_features=self.n_features, ngram_range=(1, 2), alternate_sign=False,
-                                 token_pattern=r"(?u)\b\w+\b", norm="l2", dtype=np.float32)
-        char = HashingVectorizer(n_features=self.n_features, analyzer="char_wb", ngram_range=(1, 4),
-                                 alternate_sign=False, preprocessor=_char_preprocess, norm="l2",
-                                 dtype=np.float32)
-        return word, char
-
     def transform(self, X) -> sparse.csr_matrix:
-        lines = list(X)
-        word, char = self._vectorisers()
+        lines = X if isinstance(X, list) else list(X)
+        n = len(lines)
+        p = self.prefix
+        low = [_BEGIN + s[:p].lower() + _END for s in lines]
+        cp = _codepoints("".join(low))
+        lengths = np.fromiter(map(len, low), dtype=np.int64, count=n)
+        line, _ = _layout(lengths, 0)
+        chars = _char_ngrams(cp, line, n, self.bits_, tuple(self.char_orders))
+        words = _word_ngrams(cp, _classify(cp), line, n, self.bits_)
         shape = sparse.csr_matrix(shape_features(lines).astype(np.float32))
-        return sparse.hstack([word.transform(lines), char.transform(lines), shape], format="csr")
-
-
-def page_ids(offsets: np.ndarray, n: int) -> np.ndarray:
-    """Page number of each of n lines, given each page's first-line offset (empty pages allowed).
-
-    >>> page_ids(np.array([0, 2, 2, 5]), 6).tolist()
-    [0, 0, 2, 2, 2, 3]
-    """
-    return np.searchsorted(offsets, np.arange(n), side="right") - 1
-
-
-def _window_mean(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Mean of values[lo[i]:hi[i]+1] for every i, through one cumulative sum."""
-    cs = np.concatenate(([0.0], np.cumsum(values)))
-    return (cs[hi + 1] - cs[lo]) / (hi - lo + 1)
-
-
-def _shifted(values: np.ndarray, k: int, page: np.ndarray) -> np.ndarray:
-    """values[i + k] where line i + k is on the same page as line i, else NaN."""
-    n = len(values)
-    out = np.full(n, np.nan)
-    idx = np.arange(n) + k
-    ok = (idx >= 0) & (idx < n)
-    ok[ok] &= page[idx[ok]] == page[ok]
-    out[ok] = values[idx[ok]]
-    return out
-
-
-# Neighbour offsets whose pass-1 scores and lengths pass 2 sees directly, and window radii for
-# smoothed scores. Radii follow jusText's idea of looking past short neighbours to the next block.
-NEIGHBOURS = (-4, -3, -2, -1, 1, 2, 3, 4)
-RADII = (1, 2, 4, 8, 16)
-_SHAPE_IN_CONTEXT = ("log_chars", "terminal_punct", "punct_ratio", "placeholder", "cap_word_ratio")
-
-
-def context_features(score: np.ndarray, shape: np.ndarray, offsets: np.ndarray,
-                     repeats: np.ndarray) -> np.ndarray:
-    """Pass-2 features for a batch: each line's pass-1 score seen in its page's context.
-
-    score: pass-1 decision value per line; shape: shape_features(lines); offsets: each page's
-    first-line offset in the batch; repeats: how often each line's text occurs on its page.
-    Returns a dense float array; NaN marks "no such neighbour" (the gradient-boosted second pass
-    handles missing values natively).
-    """
-    n = len(score)
-    page = page_ids(offsets, n)
-    bounds = np.append(offsets, n)
-    start = bounds[page]
-    end = np.empty(n, dtype=np.int64)
-    # a page ends where the next non-empty page starts; offsets are sorted, so this is the next
-    # offset greater than the page's own start
-    nxt = np.searchsorted(offsets, start, side="right")
-    end[:] = np.where(nxt < len(offsets), bounds[nxt], n)
-    idx = np.arange(n)
-    plen = (end - start).astype(np.float64)
-    prob = 1.0 / (1.0 + np.exp(-np.clip(score, -30, 30)))
-    cols = [score, prob, (idx - start) / plen, (end - 1 - idx) / plen, np.log1p(plen),
-            np.log1p(repeats), (repeats > 1).astype(np.float64)]
-    names = list(SHAPE_NAMES)
-    for name in _SHAPE_IN_CONTEXT:
-        cols.append(shape[:, names.index(name)])
-    chars = shape[:, names.index("log_chars")]
-    for k in NEIGHBOURS:
-        cols.append(_shifted(score, k, page))
-        cols.append(_shifted(chars, k, page))
-    for r in RADII:
-        lo = np.maximum(idx - r, start)
-        hi = np.minimum(idx + r, end - 1)
-        cols.append(_window_mean(prob, lo, hi))
-        cols.append(_window_mean(chars, lo, hi))
-        # one-sided windows: is the line at the start or the end of a content block?
-        cols.append(_window_mean(prob, lo, idx))
-        cols.append(_window_mean(prob, idx, hi))
-    # page-level summaries, broadcast to the page's lines
-    n_pages = len(offsets)
-    sums = np.bincount(page, weights=prob, minlength=n_pages)
-    cnt = np.maximum(np.bincount(page, minlength=n_pages), 1)
-    cols.append((sums / cnt)[page])
-    cols.append((np.bincount(page, weights=prob > 0.5, minlength=n_pages) / cnt)[page])
-    # share of the page's likely-content text before this line: inside vs outside the main block
-    mass = prob * np.expm1(chars)
-    cs = np.concatenate(([0.0], np.cumsum(mass)))
-    total = np.maximum(cs[end] - cs[start], 1e-9)
-    cols.append((cs[idx] - cs[start]) / total)
-    cols.append((cs[end] - cs[idx + 1]) / total)
-    # distance to the nearest confident content line above and below, NaN when none on the page
-    strong = prob > 0.5
-    last = np.maximum.accumulate(np.where(strong, idx, -1))
-    prev_idx = np.concatenate(([-1], last[:-1]))
-    cols.append(np.where(prev_idx >= start, np.log1p(idx - prev_idx), np.nan))
-    first = np.minimum.accumulate(np.where(strong, idx, n)[::-1])[::-1]
-    next_idx = np.concatenate((first[1:], [n]))
-    cols.append(np.where(next_idx < end, np.log1p(next_idx - idx), np.nan))
-    return np.column_stack(cols)
+        return sparse.hstack([chars, words, shape], format="csr")

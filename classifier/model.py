@@ -28,15 +28,16 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
-from .features import TextFeatures, context_features, shape_features
+from .context import context_features
+from .features import TextFeatures, shape_features
 from .labels import LABELS, Label
 from .lines import as_lines, normalise
 
-__all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "ModelError", "FORMAT_VERSION",
+__all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "bundled_model_path", "ModelError", "FORMAT_VERSION",
            "DEFAULT_THRESHOLD"]
 
 #: Bump when the saved dict or the estimator's attributes change incompatibly.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: P(content) at or above which a line is content. 0.5 is the log-loss optimum; the README's
 #: precision/recall table on the dev folds shows what moving it does.
 DEFAULT_THRESHOLD = 0.5
@@ -55,7 +56,9 @@ class Config:
     """Training settings. Defaults were chosen by grouped cross-validation on the dev data
     (training_data train split + wcxb-dev by domain), never on a test split."""
 
-    n_features: int = 2**19          # hash space per text block; 2**19 keeps the model < 25 MB
+    n_features: int = 2**18          # hash space per text block (char, word)
+    char_orders: tuple = (1, 2, 3, 4)  # character n-gram orders
+    prefix: int = 200                # characters of a line that are hashed
     alpha: float = 1e-5              # SGD L2 strength; 1e-6 and 2e-6 underfit held-out sites
     sgd_epochs: int = 20             # matches LogisticRegression(lbfgs) F1 at 1/50 of its time
     folds: int = 5                   # out-of-fold pass-1 scores for training pass 2
@@ -80,7 +83,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
     def _line_model(self) -> Pipeline:
         c = self.config
         return Pipeline([
-            ("features", TextFeatures(n_features=c.n_features)),
+            ("features", TextFeatures(n_features=c.n_features, char_orders=c.char_orders, prefix=c.prefix)),
             ("sgd", SGDClassifier(loss="log_loss", alpha=c.alpha, max_iter=c.sgd_epochs, tol=None,
                                   random_state=c.random_state, class_weight=None)),
         ])
@@ -124,16 +127,22 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             raise ValueError("labels must give one label per line of every page")
         # blank lines carry no text and are not scored at prediction time: leave them out
         keep = [[i for i, line in enumerate(page) if line.strip()] for page in pages]
-        labels = [[lab[i] for i in idx] for lab, idx in zip(labels, keep)]
-        pages = [[page[i] for i in idx] for page, idx in zip(pages, keep)]
+        groups = list(groups) if groups is not None else list(range(len(pages)))
+        if len(groups) != len(pages):
+            raise ValueError("groups must give one site name per page")
+        labels = [[lab[i] for i in idx] for lab, idx in zip(labels, keep) if idx]
+        groups = [g for g, idx in zip(groups, keep) if idx]
+        pages = [[page[i] for i in idx] for page, idx in zip(pages, keep) if idx]
+        if not pages:
+            raise ValueError("training data holds no non-blank lines")
         lines, offsets = self._batch(pages)
         y = np.array([lab == Label.CONTENT for page_labels in labels for lab in page_labels], dtype=np.int8)
         if len(np.unique(y)) < 2:
             raise ValueError("training data holds only one class; need both content and boilerplate lines")
-        groups = np.asarray(groups if groups is not None else np.arange(len(pages)))
+        groups = np.asarray(groups)
         line_group = np.repeat(groups, [len(p) for p in pages])
         t0 = time.perf_counter()
-        features = TextFeatures(n_features=self.config.n_features).fit(lines)
+        features = self._line_model().steps[0][1].fit(lines)
         X = features.transform(lines)
         log(f"features: {X.shape[0]} lines, {X.nnz} non-zeros ({time.perf_counter() - t0:.1f}s)")
         n_folds = min(self.config.folds, len(np.unique(groups)))
@@ -222,6 +231,9 @@ def save_model(model: LineClassifier, path: str | os.PathLike, **metadata) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a model file is ordinary data
         with os.fdopen(fd, "wb") as fh:
             joblib.dump(payload, fh, compress=3)
             fh.flush()
@@ -259,9 +271,22 @@ def read_model_file(path: str | os.PathLike) -> dict:
     return payload
 
 
+def _bundled_candidates() -> tuple[Path, ...]:
+    here = Path(__file__).resolve().parent
+    return here.parent / "models" / "default.joblib", here / "models" / "default.joblib"
+
+
+def bundled_model_path() -> Path:
+    """models/default.joblib in the source tree, or the copy installed as classifier/models."""
+    for candidate in _bundled_candidates():
+        if candidate.exists():
+            return candidate
+    raise ModelError("the bundled model models/default.joblib is missing; train one with "
+                     "'python -m classifier train ... -o models/default.joblib'")
+
+
 def load_bundled() -> LineClassifier:
     """Load the model shipped with the package (models/default.joblib)."""
-    from .cli import bundled_model_path
     return load_model(bundled_model_path())
 
 

@@ -58,6 +58,7 @@ class Page:
 
     def __init__(self):
         self.rows: list[tuple[str, str, str]] = []
+        self.deferred: list[tuple[str, str, str]] = []  # mobile copies, rendered before the footer
 
     def add(self, line: str, label: str, category: str) -> None:
         line = re.sub(r"\s+", " ", line).strip()
@@ -90,7 +91,7 @@ class SiteTemplate:
         self.variant = {c: r.randrange(len(v)) for c, v in self.chrome.items()}
         self.wrap_width = r.choice([0, 0, 0, 48, 64, 80])     # hard-wrapped content (<br> sites)
         self.wrap_chrome = r.random() < 0.3                  # prose-like offers wrapped, as on the seed
-        self.dup_prob = r.choice([0.0, 0.15, 0.4])            # desktop + mobile copies of a block
+        self.dup_prob = r.choice([0.0, 0.1, 0.25])           # desktop + mobile copies of a block
         self.glue_prob = r.choice([0.0, 0.1, 0.25])           # two chrome lines run together
         self.punct_prob = r.choice([0.0, 0.05, 0.15])         # stray separator lines
         self.one_line_nav = r.random() < 0.35                 # menus rendered as one long line
@@ -144,7 +145,8 @@ class Renderer:
             i = r.randrange(len(lines) - 1)
             lines[i:i + 2] = [lines[i] + lines[i + 1]]     # inline elements with no space between
         copies = 2 if r.random() < self.t.dup_prob else 1
-        for _ in range(copies):
+        for copy in range(copies):
+            start = len(page.rows)
             for line in lines:
                 if self.t.wrap_chrome and len(line) > 60 and r.random() < 0.5:
                     page.chrome(wrap(line, r.choice([40, 50, 60])), category)
@@ -152,6 +154,9 @@ class Renderer:
                     page.add(line, "boilerplate", category)
             if self.t.punct_prob and r.random() < self.t.punct_prob:
                 page.add(r.choice(PUNCT_LINES), "boilerplate", "punct")
+            if copy == 1 and r.random() < 0.6:  # the mobile copy usually sits elsewhere in the DOM
+                page.deferred.extend(page.rows[start:])
+                del page.rows[start:]
 
     def teasers(self, page: Page, article: dict, r: random.Random, count: int, blurbs: bool):
         others = [a for a in self.articles if a is not article and a["kind"] not in ("listing",)]
@@ -227,6 +232,8 @@ class Renderer:
                 self.block(page, cat, article, r)
                 if cat == "related":
                     self.teasers(page, article, r, r.randint(2, 6), t.teaser_blurbs)
+        page.rows.extend(page.deferred)
+        page.deferred = []
         for cat in t.footer:
             if cat == "footer" or r.random() < 0.75:
                 self.block(page, cat, article, r)
@@ -242,6 +249,7 @@ class Renderer:
         if "related" in self.t.chrome:
             self.block(page, "related", article, r)
             self.teasers(page, article, r, r.randint(3, 5), False)
+        page.rows.extend(page.deferred)
         for cat in self.t.footer:
             self.block(page, cat, article, r)
         return page

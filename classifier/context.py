@@ -1,0 +1,130 @@
+"""Page context features for pass 2: each line's pass-1 score seen among its neighbours.
+
+Works on a whole batch of lines at once. Pages inside a batch are delimited by an array of page
+start offsets; no window crosses a page boundary (a missing neighbour gets a sentinel value).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .features import SHAPE_NAMES
+
+__all__ = ["context_features", "page_ids", "NEIGHBOURS", "RADII"]
+
+
+def page_ids(offsets: np.ndarray, n: int) -> np.ndarray:
+    """Page number of each of n lines, given each page's first-line offset (empty pages allowed).
+
+    >>> page_ids(np.array([0, 2, 2, 5]), 6).tolist()
+    [0, 0, 2, 2, 2, 3]
+    """
+    return np.searchsorted(offsets, np.arange(n), side="right") - 1
+
+
+def _window_mean(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Mean of values[lo[i]:hi[i]+1] for every i, through one cumulative sum."""
+    cs = np.concatenate(([0.0], np.cumsum(values)))
+    return (cs[hi + 1] - cs[lo]) / (hi - lo + 1)
+
+
+def _shifted(values: np.ndarray, k: int, page: np.ndarray, missing: float) -> np.ndarray:
+    """values[i + k] where line i + k is on the same page as line i, else `missing`."""
+    n = len(values)
+    out = np.full(n, missing)
+    idx = np.arange(n) + k
+    ok = (idx >= 0) & (idx < n)
+    ok[ok] &= page[idx[ok]] == page[ok]
+    out[ok] = values[idx[ok]]
+    return out
+
+
+# Neighbour offsets whose pass-1 scores and lengths pass 2 sees directly, and window radii for
+# smoothed scores. Radii follow jusText's idea of looking past short neighbours to the next block.
+NEIGHBOURS = (-4, -3, -2, -1, 1, 2, 3, 4)
+RADII = (1, 2, 4, 8, 16, 32, 64)
+_NO_SCORE = -40.0  # pass-1 scores are clipped to [-30, 30]
+_FAR = 12.0        # log1p of a distance no page reaches: "no confident content on this side"
+_DENSE_RADIUS = 8  # window for finding the page's densest block of likely content
+
+
+def context_features(score: np.ndarray, shape: np.ndarray, offsets: np.ndarray,
+                     repeats: np.ndarray) -> np.ndarray:
+    """Pass-2 features for a batch: each line's pass-1 score seen in its page's context.
+
+    score: pass-1 decision value per line; shape: shape_features(lines); offsets: each page's
+    first-line offset in the batch; repeats: how often each line's text occurs on its page.
+    Returns a dense float array.
+    """
+    n = len(score)
+    page = page_ids(offsets, n)
+    bounds = np.append(offsets, n)
+    start = bounds[page]
+    end = np.empty(n, dtype=np.int64)
+    # a page ends where the next non-empty page starts; offsets are sorted, so this is the next
+    # offset greater than the page's own start
+    nxt = np.searchsorted(offsets, start, side="right")
+    end[:] = np.where(nxt < len(offsets), bounds[nxt], n)
+    idx = np.arange(n)
+    plen = (end - start).astype(np.float64)
+    score = np.clip(score, -30, 30)
+    prob = 1.0 / (1.0 + np.exp(-score))
+    cols = [score, prob, (idx - start) / plen, (end - 1 - idx) / plen, np.log1p(plen),
+            np.log1p(repeats), (repeats > 1).astype(np.float64)]
+    names = list(SHAPE_NAMES)
+    cols.extend(shape.T)
+    chars = shape[:, names.index("log_chars")]
+    terminal = shape[:, names.index("terminal_punct")]
+    for k in NEIGHBOURS:
+        # past the page edge: a very negative score and length -1, values no real line has
+        # (finite sentinels rather than NaN: an all-NaN column breaks the tree binning)
+        cols.append(_shifted(score, k, page, _NO_SCORE))
+        cols.append(_shifted(chars, k, page, -1.0))
+    for r in RADII:
+        lo = np.maximum(idx - r, start)
+        hi = np.minimum(idx + r, end - 1)
+        cols.append(_window_mean(prob, lo, hi))
+        cols.append(_window_mean(chars, lo, hi))
+        # one-sided windows: is the line at the start or the end of a content block?
+        cols.append(_window_mean(prob, lo, idx))
+        cols.append(_window_mean(prob, idx, hi))
+        if r in (2, 8):
+            cols.append(_window_mean(terminal, lo, hi))
+    # where the page's densest block of likely content is, and how far this line is from it
+    lo = np.maximum(idx - _DENSE_RADIUS, start)
+    hi = np.minimum(idx + _DENSE_RADIUS, end - 1)
+    dense = _window_mean(prob, lo, hi)
+    nonempty = np.unique(page)
+    seg = bounds[nonempty]
+    best = np.maximum.reduceat(dense, seg)
+    best_of = np.zeros(len(offsets))
+    best_of[nonempty] = best
+    at_best = dense >= best_of[page]
+    first_best = np.minimum.reduceat(np.where(at_best, idx, n), seg)
+    centre = np.zeros(len(offsets), dtype=np.int64)
+    centre[nonempty] = first_best
+    delta = idx - centre[page]
+    cols.append(delta / plen)
+    cols.append(np.sign(delta) * np.log1p(np.abs(delta)))
+    cols.append(best_of[page])
+    # page-level summaries, broadcast to the page's lines
+    n_pages = len(offsets)
+    sums = np.bincount(page, weights=prob, minlength=n_pages)
+    cnt = np.maximum(np.bincount(page, minlength=n_pages), 1)
+    cols.append((sums / cnt)[page])
+    cols.append((np.bincount(page, weights=prob > 0.5, minlength=n_pages) / cnt)[page])
+    # share of the page's likely-content text before this line: inside vs outside the main block
+    mass = prob * np.expm1(chars)
+    cs = np.concatenate(([0.0], np.cumsum(mass)))
+    total = np.maximum(cs[end] - cs[start], 1e-9)
+    cols.append((cs[idx] - cs[start]) / total)
+    cols.append((cs[end] - cs[idx + 1]) / total)
+    # distance to the nearest confident content line above and below, NaN when none on the page
+    strong = prob > 0.5
+    last = np.maximum.accumulate(np.where(strong, idx, -1))
+    prev_idx = np.concatenate(([-1], last[:-1]))
+    cols.append(np.where(prev_idx >= start, np.log1p(idx - prev_idx), _FAR))
+    first = np.minimum.accumulate(np.where(strong, idx, n)[::-1])[::-1]
+    next_idx = np.concatenate((first[1:], [n]))
+    cols.append(np.where(next_idx < end, np.log1p(next_idx - idx), _FAR))
+    return np.column_stack(cols)

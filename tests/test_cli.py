@@ -1,0 +1,364 @@
+"""classifier.cli: the command line, run in-process through main(argv), plus one subprocess run."""
+
+import contextlib
+import gzip
+import io
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier import cli
+from classifier.corpus import corpus_sha256, read_jsonl, write_jsonl
+from classifier.labels import Label
+from classifier.lines import split_lines
+from classifier.model import load_model
+
+REPO = Path(__file__).resolve().parents[1]
+
+PAGE = ["Home", "Sign in", "Ferry crews wait out the flood", "",
+        "The river rose overnight and the ferry crews waited at the quay until the water fell.",
+        "Volunteers stacked sandbags along the old mill wall while the bakery handed out bread.", "",
+        "Share", "© 2026 The Quayside Courier"]
+
+
+def assert_one_line_error(capsys, code, after_progress=False):
+    """Exit status 1 and one 'linesift: error: ...' line on stderr, no traceback. With after_progress
+    (train), progress lines may come first and the error is the last line."""
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    rows = err.strip().splitlines()
+    if not after_progress:
+        assert len(rows) == 1, err
+    assert rows[-1].startswith("linesift: error:"), err
+    assert sum("error:" in row for row in rows) == 1, err
+    return rows[-1]
+
+
+@pytest.fixture
+def page_file(tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_text("\n".join(PAGE) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def model_args(trained_model_file):
+    return ["--model", str(trained_model_file)]
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus(tmp_path_factory, pages_factory):
+    """Ten invented pages from five sites, as JSONL."""
+    path = tmp_path_factory.mktemp("corpus") / "tiny.jsonl"
+    write_jsonl(pages_factory(10), path)
+    return path
+
+
+def _train(corpus, output, *extra):
+    """Run `train` in-process; return (exit code, stderr)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main(["train", str(corpus), "-o", str(output), *extra])
+    return code, err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def trained_by_cli(tiny_corpus, tmp_path_factory):
+    """`train` run once on the tiny corpus (with its validation run): (model path, exit code, stderr)."""
+    out = tmp_path_factory.mktemp("cli-model") / "tiny.joblib"
+    code, err = _train(tiny_corpus, out)
+    return out, code, err
+
+
+# ----- predict ----------------------------------------------------------------------------------
+
+def test_predict_prints_one_tsv_row_per_input_line(capsys, page_file, model_args):
+    assert cli.main(["predict", str(page_file), *model_args]) == 0
+    rows = capsys.readouterr().out.split("\n")
+    assert rows[-1] == ""
+    rows = rows[:-1]
+    assert len(rows) == len(PAGE)
+    for row, line in zip(rows, PAGE):
+        label, proba, text = row.split("\t", 2)
+        assert label in ("content", "boilerplate")
+        assert 0.0 <= float(proba) <= 1.0
+        assert text == line
+
+
+def test_predict_labels_blank_lines_boilerplate(capsys, page_file, model_args):
+    cli.main(["predict", str(page_file), *model_args])
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[3] == "boilerplate\t0.000\t"
+
+
+def test_predict_clean_prints_only_input_lines_in_order(capsys, page_file, model_args):
+    assert cli.main(["predict", "--clean", str(page_file), *model_args]) == 0
+    kept = split_lines(capsys.readouterr().out)
+    it = iter(PAGE)
+    assert all(any(k == line for line in it) for k in kept)
+    assert "" not in kept
+
+
+def test_predict_clean_with_threshold_above_one_prints_nothing(capsys, page_file, model_args):
+    assert cli.main(["predict", "--clean", "--threshold", "1.01", str(page_file), *model_args]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_predict_writes_to_the_output_file(capsys, page_file, model_args, tmp_path):
+    out = tmp_path / "labels.tsv"
+    assert cli.main(["predict", str(page_file), "-o", str(out), *model_args]) == 0
+    assert capsys.readouterr().out == ""
+    assert len(out.read_text(encoding="utf-8").splitlines()) == len(PAGE)
+
+
+def test_predict_several_files_prints_a_header_per_file(capsys, page_file, model_args, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text("Menu\nThe river rose.\n", encoding="utf-8")
+    cli.main(["predict", str(page_file), str(other), *model_args])
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0] == f"# {page_file}"
+    assert rows[len(PAGE) + 1] == f"# {other}"
+    assert len(rows) == len(PAGE) + 2 + 2
+
+
+def test_predict_reads_gzip_files(capsys, tmp_path, model_args):
+    path = tmp_path / "page.txt.gz"
+    path.write_bytes(gzip.compress("\n".join(PAGE).encode("utf-8")))
+    assert cli.main(["predict", str(path), *model_args]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == len(PAGE)
+
+
+def test_predict_reads_stdin(capsys, monkeypatch, model_args):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO("\r\n".join(PAGE).encode("utf-8"))))
+    assert cli.main(["predict", "-", *model_args]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == len(PAGE)
+
+
+def test_predict_jsonl_writes_one_record_per_page_with_labels_and_probabilities(capsys, tmp_path, model_args,
+                                                                                pages_factory):
+    pages = pages_factory(3)
+    src = tmp_path / "in.jsonl"
+    write_jsonl(pages, src)
+    assert cli.main(["predict", "--jsonl", str(src), *model_args]) == 0
+    records = [json.loads(r) for r in capsys.readouterr().out.splitlines()]
+    assert [r["id"] for r in records] == [p.id for p in pages]
+    for rec, page in zip(records, pages):
+        assert rec["lines"] == page.lines
+        assert len(rec["labels"]) == len(rec["proba"]) == len(page.lines)
+        assert set(rec["labels"]) <= {"content", "boilerplate"}
+        assert (rec["site"], rec["url"], rec["meta"]) == (page.site, page.url, page.meta)
+
+
+def test_predict_jsonl_reads_pages_without_labels(capsys, tmp_path, model_args):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "u1", "lines": PAGE}) + "\n", encoding="utf-8")
+    assert cli.main(["predict", "--jsonl", str(src), *model_args]) == 0
+    assert len(json.loads(capsys.readouterr().out)["labels"]) == len(PAGE)
+
+
+def test_predict_jsonl_clean_adds_the_content_text(capsys, tmp_path, model_args):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "u1", "lines": PAGE}) + "\n", encoding="utf-8")
+    cli.main(["predict", "--jsonl", "--clean", str(src), *model_args])
+    rec = json.loads(capsys.readouterr().out)
+    kept = [line for line, lab in zip(PAGE, rec["labels"]) if lab == Label.CONTENT]
+    assert rec["text"] == "\n".join(kept)
+
+
+# ----- predict errors ----------------------------------------------------------------------------
+
+def test_predict_missing_file_is_a_one_line_error(capsys, tmp_path, model_args):
+    row = assert_one_line_error(capsys, cli.main(["predict", str(tmp_path / "nope.txt"), *model_args]))
+    assert "nope.txt" in row
+
+
+def test_predict_directory_is_a_one_line_error(capsys, tmp_path, model_args):
+    row = assert_one_line_error(capsys, cli.main(["predict", str(tmp_path), *model_args]))
+    assert "directory" in row
+
+
+def test_predict_non_utf8_file_is_a_one_line_error(capsys, tmp_path, model_args):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Caf\u00e9 du port\n".encode("latin-1"))
+    row = assert_one_line_error(capsys, cli.main(["predict", str(path), *model_args]))
+    assert "latin1.txt" in row and "UTF-8" in row
+
+
+def test_predict_jsonl_missing_file_is_a_one_line_error(capsys, tmp_path, model_args):
+    row = assert_one_line_error(capsys, cli.main(["predict", "--jsonl", str(tmp_path / "nope.jsonl"), *model_args]))
+    assert "nope.jsonl" in row
+
+
+def test_predict_gz_file_that_is_not_gzip_names_the_file(capsys, tmp_path, model_args):
+    path = tmp_path / "page.txt.gz"
+    path.write_text("Home\nThe river rose.\n", encoding="utf-8")
+    row = assert_one_line_error(capsys, cli.main(["predict", str(path), *model_args]))
+    assert "page.txt.gz" in row
+
+
+def test_predict_with_a_missing_model_file_is_a_one_line_error(capsys, page_file, tmp_path):
+    row = assert_one_line_error(capsys, cli.main(["predict", str(page_file), "--model", str(tmp_path / "m.joblib")]))
+    assert "m.joblib" in row
+
+
+def test_predict_with_a_damaged_model_file_is_a_one_line_error(capsys, page_file, tmp_path):
+    bad = tmp_path / "bad.joblib"
+    bad.write_bytes(b"\x80\x04 not a pickle")
+    assert_one_line_error(capsys, cli.main(["predict", str(page_file), "--model", str(bad)]))
+
+
+# ----- train ------------------------------------------------------------------------------------
+
+def test_train_succeeds_and_writes_a_loadable_model(trained_by_cli):
+    path, code, _ = trained_by_cli
+    assert code == 0
+    model = load_model(path)
+    assert len(model.predict(PAGE)) == len(PAGE)
+
+
+def test_train_prints_the_validation_report(trained_by_cli):
+    _, _, err = trained_by_cli
+    assert "validation (held-out sites):" in err
+    assert re.search(r"^all\s+\d+\s+\d+", err, re.MULTILINE)
+
+
+def test_train_stores_validation_metrics_in_the_model(trained_by_cli):
+    path, _, _ = trained_by_cli
+    val = load_model(path).metadata_["metrics"]["validation"]
+    assert 0.0 <= val["content"]["f1"] <= 1.0
+    assert 0.0 <= val["shingle"]["f1"] <= 1.0
+
+
+def test_train_stores_the_corpus_digest_and_size(trained_by_cli, tiny_corpus):
+    path, _, _ = trained_by_cli
+    meta = load_model(path).metadata_
+    pages = list(read_jsonl(tiny_corpus))
+    assert meta["training_sha256"] == corpus_sha256(pages)
+    assert meta["training_pages"] == len(pages)
+    assert meta["training_lines"] == sum(len(p.lines) for p in pages)
+
+
+def test_train_stores_a_command_that_reruns_the_training(trained_by_cli, tiny_corpus):
+    path, _, _ = trained_by_cli
+    argv = shlex.split(load_model(path).metadata_["training_command"])
+    assert argv[:3] == ["python", "-m", "classifier"]
+    assert argv[3:] == ["train", str(tiny_corpus), "-o", str(path)]
+
+
+def test_train_twice_with_the_same_seed_gives_identical_models(trained_by_cli, tiny_corpus, tmp_path):
+    first, _, _ = trained_by_cli
+    code, _ = _train(tiny_corpus, tmp_path / "again.joblib")
+    assert code == 0
+    a, b = load_model(first), load_model(tmp_path / "again.joblib")
+    assert a.metadata_["metrics"] == b.metadata_["metrics"]
+    np.testing.assert_array_equal(a.predict_proba(PAGE), b.predict_proba(PAGE))
+
+
+def test_train_refuses_to_overwrite_the_bundled_model_without_force(capsys, monkeypatch, tiny_corpus, tmp_path):
+    bundled = tmp_path / "default.joblib"
+    bundled.write_bytes(b"the bundled model")
+    monkeypatch.setattr(cli, "bundled_model_path", lambda: bundled)
+    row = assert_one_line_error(capsys, cli.main(["train", str(tiny_corpus), "-o", str(bundled)]))
+    assert "--force" in row
+    assert bundled.read_bytes() == b"the bundled model"
+
+
+def test_train_unknown_label_is_a_one_line_error(capsys, tmp_path):
+    data = tmp_path / "bad.jsonl"
+    data.write_text(json.dumps({"id": "b", "lines": ["Home", "Story."], "labels": ["nav", "content"]}) + "\n",
+                    encoding="utf-8")
+    row = assert_one_line_error(capsys, cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib")]))
+    assert "bad.jsonl:1" in row and "'nav'" in row
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_train_one_class_data_is_a_one_line_error(capsys, tmp_path):
+    data = tmp_path / "one.jsonl"
+    rec = {"lines": ["The river rose.", "Crews waited."], "labels": ["content", "content"]}
+    data.write_text("".join(json.dumps({"id": f"p{i}", "site": f"s{i}", **rec}) + "\n" for i in range(3)),
+                    encoding="utf-8")
+    row = assert_one_line_error(capsys, cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib"),
+                                                  "--no-validate"]), after_progress=True)
+    assert "one class" in row
+
+
+def test_train_missing_data_is_a_one_line_error(capsys, tmp_path):
+    assert_one_line_error(capsys, cli.main(["train", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "m")]))
+
+
+# ----- evaluate ---------------------------------------------------------------------------------
+
+def test_evaluate_json_writes_the_scores(capsys, tiny_corpus, model_args, tmp_path):
+    out = tmp_path / "scores.json"
+    assert cli.main(["evaluate", str(tiny_corpus), "--json", str(out), *model_args]) == 0
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    overall = payload["overall"]
+    assert overall["pages"] == 10
+    for key in ("content", "boilerplate"):
+        assert 0.0 <= overall[key]["f1"] <= 1.0
+    assert 0.0 <= overall["shingle"]["f1"] <= 1.0
+    assert payload["threshold"] == 0.5
+    assert payload["predict_seconds"] >= 0
+
+
+def test_evaluate_prints_a_table_with_the_overall_row(capsys, tiny_corpus, model_args):
+    cli.main(["evaluate", str(tiny_corpus), *model_args])
+    out = capsys.readouterr().out
+    assert re.search(r"^all\s+10\s+\d+", out, re.MULTILINE)
+
+
+def test_evaluate_groups_by_the_requested_keys(capsys, tiny_corpus, model_args, tmp_path):
+    out = tmp_path / "scores.json"
+    cli.main(["evaluate", str(tiny_corpus), "--by", "site", "--json", str(out), *model_args])
+    groups = json.loads(out.read_text(encoding="utf-8"))["groups"]
+    assert sorted(groups["site"]) == [f"site-{i}.example" for i in range(5)]
+
+
+# ----- stats ------------------------------------------------------------------------------------
+
+def test_stats_prints_pages_sites_and_lines(capsys, tiny_corpus):
+    assert cli.main(["stats", str(tiny_corpus)]) == 0
+    out = capsys.readouterr().out
+    n_lines = sum(len(p.lines) for p in read_jsonl(tiny_corpus))
+    assert re.search(rf"^pages: 10\s+sites: 5\s+lines: {n_lines}$", out, re.MULTILINE)
+
+
+def test_stats_prints_label_shares(capsys, tiny_corpus):
+    cli.main(["stats", str(tiny_corpus)])
+    assert re.search(r"^labels: boilerplate \d+ \([\d.]+%\), content \d+ \([\d.]+%\)$",
+                     capsys.readouterr().out, re.MULTILINE)
+
+
+def test_stats_of_an_empty_corpus_counts_zero_lines(capsys, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    assert cli.main(["stats", str(empty)]) == 0
+    assert "lines: 0" in capsys.readouterr().out
+
+
+# ----- usage ------------------------------------------------------------------------------------
+
+def test_a_missing_subcommand_exits_with_usage_status_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([])
+    assert exc.value.code == 2
+
+
+# ----- the real entry point, in a subprocess ----------------------------------------------------
+
+def test_python_m_classifier_predict_clean_runs(page_file):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "classifier", "predict", "--clean", str(page_file)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    kept = split_lines(proc.stdout)
+    it = iter(PAGE)
+    assert all(any(k == line for line in it) for k in kept)

@@ -1,0 +1,270 @@
+"""classifier.model: training, prediction, and the model file format."""
+
+import os
+import stat
+
+import joblib
+import numpy as np
+import pytest
+import sklearn
+from sklearn.linear_model import LogisticRegression
+
+from classifier.corpus import Page
+from classifier.labels import Label
+from classifier.model import (FORMAT_VERSION, LineClassifier, ModelError, load_model, read_model_file,
+                              save_model)
+
+
+def _payload(model, **changes):
+    payload = {"format_version": FORMAT_VERSION, "sklearn_version": sklearn.__version__, "model": model}
+    payload.update(changes)
+    return payload
+
+
+def _is_content(page):
+    return np.array([lab == Label.CONTENT for lab in page.labels])
+
+
+# ----- predictions ---------------------------------------------------------------------------------
+
+def test_predict_proba_is_a_float_array_of_probabilities(trained_model, heldout_pages):
+    p = trained_model.predict_proba(heldout_pages[0].lines)
+    assert p.dtype.kind == "f"
+    assert p.shape == (len(heldout_pages[0].lines),)
+    assert ((p >= 0) & (p <= 1)).all()
+
+
+def test_content_lines_score_higher_than_boilerplate_lines_on_unseen_sites(trained_model, heldout_pages):
+    probs = trained_model.predict_proba_pages([p.lines for p in heldout_pages])
+    y = np.concatenate([_is_content(p) for p in heldout_pages])
+    p = np.concatenate(probs)
+    assert p[y].mean() > p[~y].mean() + 0.2
+
+
+def test_line_accuracy_on_unseen_sites_beats_the_majority_class(trained_model, heldout_pages):
+    y = np.concatenate([_is_content(p) for p in heldout_pages])
+    pred = np.concatenate(trained_model.predict_proba_pages([p.lines for p in heldout_pages])) >= 0.5
+    assert np.mean(pred == y) > max(y.mean(), 1 - y.mean())
+
+
+def test_predict_pages_equals_predict_on_each_page(trained_model, heldout_pages):
+    pages = [p.lines for p in heldout_pages[:4]]
+    assert trained_model.predict_pages(pages) == [trained_model.predict(p) for p in pages]
+
+
+def test_predict_proba_pages_matches_single_page_probabilities(trained_model, heldout_pages):
+    pages = [p.lines for p in heldout_pages[:4]]
+    batch = trained_model.predict_proba_pages(pages)
+    for lines, probs in zip(pages, batch):
+        np.testing.assert_allclose(probs, trained_model.predict_proba(lines), rtol=0, atol=1e-9)
+
+
+def test_blank_lines_get_probability_zero(trained_model, page_factory):
+    lines = page_factory(3, blank_between=True).lines
+    probs = trained_model.predict_proba(lines + ["   ", "\t"])
+    blank = np.array([not s.strip() for s in lines + ["   ", "\t"]])
+    assert (probs[blank] == 0).all()
+
+
+def test_blank_lines_do_not_change_the_other_lines_probabilities(trained_model, heldout_pages):
+    lines = heldout_pages[1].lines
+    spaced = [x for line in lines for x in (line, "")] + ["  "]
+    with_blanks = trained_model.predict_proba(spaced)
+    np.testing.assert_array_equal(with_blanks[::2][:len(lines)], trained_model.predict_proba(lines))
+
+
+def test_a_page_of_blank_lines_gets_all_zeros(trained_model):
+    assert trained_model.predict_proba(["", "  ", "\t"]).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_an_empty_page_gets_no_labels(trained_model):
+    assert trained_model.predict([]) == []
+    assert trained_model.predict_proba([]).shape == (0,)
+
+
+def test_no_pages_get_no_predictions(trained_model):
+    assert trained_model.predict_pages([]) == []
+
+
+def test_raising_the_threshold_never_adds_content_lines(trained_model, heldout_pages):
+    lines = heldout_pages[2].lines
+    low = np.array(trained_model.predict(lines, 0.3)) == Label.CONTENT
+    high = np.array(trained_model.predict(lines, 0.7)) == Label.CONTENT
+    assert not (high & ~low).any()
+
+
+def test_predict_returns_label_members(trained_model, page_factory):
+    labels = trained_model.predict(page_factory(0).lines)
+    assert all(isinstance(lab, Label) for lab in labels)
+
+
+def test_clean_keeps_only_input_lines_in_order(trained_model, heldout_pages):
+    lines = heldout_pages[3].lines
+    kept = trained_model.clean(lines).split("\n")
+    it = iter(lines)
+    assert all(any(k == line for line in it) for k in kept)  # kept is a subsequence of lines
+
+
+def test_clean_keeps_exactly_the_lines_predicted_content(trained_model, heldout_pages):
+    lines = heldout_pages[3].lines
+    labels = trained_model.predict(lines)
+    expected = "\n".join(line for line, lab in zip(lines, labels) if lab == Label.CONTENT)
+    assert trained_model.clean(lines) == expected
+
+
+def test_an_unfitted_model_raises_model_error():
+    with pytest.raises(ModelError, match="not trained"):
+        LineClassifier().predict(["Home"])
+
+
+# ----- training --------------------------------------------------------------------------------------
+
+def test_fit_sets_classes_with_content_last(trained_model):
+    assert trained_model.classes_.tolist() == ["boilerplate", "content"]
+
+
+def test_training_is_deterministic_for_a_seed(trained_model, train_pages, small_config, heldout_pages):
+    again = LineClassifier(small_config).fit([p.lines for p in train_pages], [p.labels for p in train_pages],
+                                             [p.group for p in train_pages])
+    pages = [p.lines for p in heldout_pages]
+    for a, b in zip(trained_model.predict_proba_pages(pages), again.predict_proba_pages(pages)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_one_class_training_data_raises_value_error(small_config):
+    pages = [["The river rose overnight.", "Crews waited at the quay."]] * 3
+    with pytest.raises(ValueError, match="one class"):
+        LineClassifier(small_config).fit(pages, [["content", "content"]] * 3, ["a", "b", "c"])
+
+
+def test_blank_lines_do_not_count_as_a_second_class(small_config):
+    pages = [["The river rose overnight.", "", "Crews waited at the quay."]] * 3
+    with pytest.raises(ValueError, match="one class"):
+        LineClassifier(small_config).fit(pages, [["content", "boilerplate", "content"]] * 3, ["a", "b", "c"])
+
+
+def test_labels_not_matching_lines_raise_value_error(small_config):
+    with pytest.raises(ValueError, match="one label per line"):
+        LineClassifier(small_config).fit([["Home", "Story."]], [["boilerplate"]], ["a"])
+
+
+def test_fit_accepts_pages_of_invented_text(small_config, pages_factory):
+    pages = pages_factory(10)
+    model = LineClassifier(small_config).fit([p.lines for p in pages], [p.labels for p in pages],
+                                             [p.group for p in pages])
+    assert len(model.predict(pages[0].lines)) == len(pages[0].lines)
+
+
+def test_fit_works_when_every_page_is_short(small_config):
+    pages = [["Home", f"The river rose {i} metres overnight.", "Share"] for i in range(6)]
+    labels = [["boilerplate", "content", "boilerplate"]] * 6
+    model = LineClassifier(small_config).fit(pages, labels, list("abcdef"))
+    assert len(model.predict(pages[0])) == 3
+
+
+def test_fit_ignores_a_site_whose_pages_are_all_blank(small_config, pages_factory):
+    blank = Page(id="empty", lines=["", "  "], labels=["boilerplate", "boilerplate"], site="blank.example")
+    pages = pages_factory(6, site="quayside.example") + [blank]
+    model = LineClassifier(small_config).fit([p.lines for p in pages], [p.labels for p in pages],
+                                             [p.group for p in pages])
+    assert len(model.predict(pages[0].lines)) == len(pages[0].lines)
+
+
+# ----- files ----------------------------------------------------------------------------------------
+
+def test_save_and_load_give_identical_probabilities(trained_model, trained_model_file, heldout_pages):
+    loaded = load_model(trained_model_file)
+    pages = [p.lines for p in heldout_pages[:3]]
+    for a, b in zip(trained_model.predict_proba_pages(pages), loaded.predict_proba_pages(pages)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_loaded_model_carries_its_metadata(trained_model_file):
+    meta = load_model(trained_model_file).metadata_
+    assert meta["format_version"] == FORMAT_VERSION
+    assert meta["sklearn_version"] == sklearn.__version__
+    assert meta["provenance"] == "tests"
+    assert meta["config"]["trees"] == 40
+    assert "model" not in meta
+
+
+def test_load_model_accepts_a_str_path(trained_model_file):
+    assert isinstance(load_model(str(trained_model_file)), LineClassifier)
+
+
+def test_save_model_leaves_no_temporary_file(trained_model, tmp_path):
+    save_model(trained_model, tmp_path / "m.joblib")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]
+
+
+def test_save_model_creates_missing_folders(trained_model, tmp_path):
+    path = save_model(trained_model, tmp_path / "a" / "b" / "m.joblib")
+    assert path.is_file()
+
+
+def test_save_model_creates_the_file_with_the_usual_permissions(trained_model, tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = save_model(trained_model, tmp_path / "m.joblib")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_other_format_version_raises_model_error(trained_model, tmp_path):
+    path = tmp_path / "old.joblib"
+    joblib.dump(_payload(trained_model, format_version=FORMAT_VERSION + 1), path)
+    with pytest.raises(ModelError, match=rf"model format {FORMAT_VERSION + 1}.*retrain"):
+        load_model(path)
+
+
+def test_other_sklearn_minor_version_raises_model_error(trained_model, tmp_path):
+    major, minor = sklearn.__version__.split(".")[:2]
+    other = f"{major}.{int(minor) + 1}.0"
+    path = tmp_path / "other.joblib"
+    joblib.dump(_payload(trained_model, sklearn_version=other), path)
+    with pytest.raises(ModelError, match=rf"scikit-learn {other}.*{sklearn.__version__} is installed"):
+        load_model(path)
+
+
+def test_other_sklearn_patch_version_is_accepted(trained_model, tmp_path):
+    major, minor = sklearn.__version__.split(".")[:2]
+    path = tmp_path / "patch.joblib"
+    joblib.dump(_payload(trained_model, sklearn_version=f"{major}.{minor}.999"), path)
+    assert isinstance(load_model(path), LineClassifier)
+
+
+def test_truncated_model_file_raises_model_error(trained_model_file, tmp_path):
+    data = trained_model_file.read_bytes()
+    path = tmp_path / "cut.joblib"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match="damaged"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("data", [b"", b"not a model at all\n", bytes(range(256)) * 4])
+def test_garbage_model_file_raises_model_error(tmp_path, data):
+    path = tmp_path / "garbage.joblib"
+    path.write_bytes(data)
+    with pytest.raises(ModelError, match="garbage.joblib"):
+        load_model(path)
+
+
+def test_missing_model_file_raises_model_error(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        load_model(tmp_path / "nope.joblib")
+
+
+@pytest.mark.parametrize("payload", [["a", "list"], {"format_version": FORMAT_VERSION}, {"model": 1}])
+def test_a_pickle_that_is_not_a_model_dict_raises_model_error(tmp_path, payload):
+    path = tmp_path / "other.joblib"
+    joblib.dump(payload, path)
+    with pytest.raises(ModelError, match="not a model file"):
+        load_model(path)
+
+
+def test_a_model_dict_holding_another_estimator_raises_model_error(tmp_path):
+    path = tmp_path / "other.joblib"
+    joblib.dump(_payload(LogisticRegression()), path)
+    with pytest.raises(ModelError, match="does not hold a LineClassifier"):
+        read_model_file(path)
