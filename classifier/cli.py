@@ -151,6 +151,8 @@ def cmd_train(args) -> int:
          f"(sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
     config = Config(random_state=args.seed)
     groups = [p.group for p in pages]
+    weight_of = _parse_weights(args.weight, sources)
+    weights = [weight_of.get(p.source or "?", 1.0) for p in pages]
     metrics = {}
     if args.validate:
         # hold out a fifth of the sites, chosen by the seed, to report scores on unseen sites
@@ -162,23 +164,42 @@ def cmd_train(args) -> int:
         if held and fit_pages and val_pages:
             _log(f"validation: training on {len(fit_pages)} pages, scoring {len(val_pages)} pages "
                  f"of {len(held)} held-out sites")
-            val_model = LineClassifier(config).fit([p.lines for p in fit_pages], [p.labels for p in fit_pages],
-                                                   [p.group for p in fit_pages], log=_log)
+            val_model = LineClassifier(config).fit(
+                [p.lines for p in fit_pages], [p.labels for p in fit_pages], [p.group for p in fit_pages],
+                [weight_of.get(p.source or "?", 1.0) for p in fit_pages], log=_log)
             report = evaluate_pages(val_pages, val_model.predict_proba_pages([p.lines for p in val_pages]),
                                     args.threshold, ("source",))
             _log(format_report(report, "validation (held-out sites):"))
             metrics = {"validation": report.to_json()["overall"], "validation_by_source": report.groups}
     _log(f"training the final model on all {len(pages)} pages")
-    model = LineClassifier(config).fit([p.lines for p in pages], [p.labels for p in pages], groups, log=_log)
+    model = LineClassifier(config).fit([p.lines for p in pages], [p.labels for p in pages], groups,
+                                       weights, log=_log)
     save_model(model, output,
                training_sha256=corpus_sha256(pages),
                training_command=" ".join(["python -m classifier"] + [shlex.quote(a) for a in args.argv]),
                training_sources=sources,
+               source_weights=weight_of,
                training_pages=len(pages), training_lines=n_lines,
                provenance=args.provenance or "",
                metrics=metrics)
     _log(f"wrote {output} ({output.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f}s")
     return 0
+
+
+def _parse_weights(specs: list[str], sources: list[str]) -> dict[str, float]:
+    """--weight SOURCE=W options as a dict; every SOURCE must occur in the data."""
+    out = {}
+    for spec in specs or []:
+        name, sep, value = spec.partition("=")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise CLIError(f"--weight {spec!r}: expected SOURCE=NUMBER") from None
+        if not sep or out[name] <= 0:
+            raise CLIError(f"--weight {spec!r}: expected SOURCE=NUMBER with a positive number")
+        if name not in sources:
+            raise CLIError(f"--weight {spec!r}: no pages with source {name!r} (sources: {', '.join(sources)})")
+    return out
 
 
 # ----- evaluate ----------------------------------------------------------------------------
@@ -254,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-validate", dest="validate", action="store_false",
                    help="skip the held-out-site validation run (halves training time)")
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    p.add_argument("--weight", action="append", metavar="SOURCE=W",
+                   help="weight the pages of one source (a JSONL record's 'source', else the file name "
+                        "stem), e.g. --weight linesift=5; repeatable")
     p.add_argument("--provenance", help="text describing the training data, stored in the model")
     p.add_argument("--force", action="store_true", help="allow overwriting the bundled model")
     p.set_defaults(func=cmd_train)
@@ -287,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # e.g. one-class training data, reported by the estimator
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        # point stdout at devnull so the interpreter's final flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         print(f"{PROG}: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -26,8 +26,8 @@ __all__ = ["TextFeatures", "shape_features", "SHAPE_NAMES", "PLACEHOLDER"]
 PLACEHOLDER = re.compile(
     r"(?:\{\{[^{}\n]{1,60}\}\}|<<[^<>\n]{1,60}>>|\$\{[^{}\n]{1,60}\}|%\([A-Za-z_]\w*\)[sdif]|%[sd]\b"
     r"|\{[A-Za-z_][\w.-]{0,40}\}|\[\[[^\[\]\n]{1,60}\]\]|\b__[A-Z][A-Z0-9_]{0,40}__\b)")
-_PLACEHOLDER_START = np.array([ord(c) for c in "{<$%[_"], dtype=np.uint32)
-_BULLETS = np.array([ord(c) for c in "-*•–—·▪►"], dtype=np.uint32)
+_PLACEHOLDER_START = "{<$%[_"
+_BULLETS = "-*•–—·▪►"
 
 SHAPE_NAMES = (
     "log_chars", "log_words", "mean_word_len", "upper_ratio", "digit_ratio", "punct_ratio",
@@ -43,9 +43,9 @@ MAX_WORD = 32  # longer "words" (URLs, run-together labels) hash by their first 
 
 # code-point classes
 _SPACE, _LOWER, _UPPER, _DIGIT, _PUNCT, _CJK, _LETTER = range(7)
-_TERMINAL = np.array([ord(c) for c in ".!?。！？؟…\"”»)'’"], dtype=np.uint32)
-_COMMAS = np.array([ord(c) for c in ",،、，"], dtype=np.uint32)
-_SEPARATORS = np.array([ord(c) for c in "|•·›»/"], dtype=np.uint32)
+_TERMINAL = ".!?。！？؟…\"”»)'’"
+_COMMAS = ",،、，"
+_SEPARATORS = "|•·›»/"
 _BEGIN, _END = "\x02", "\x03"  # line start/end markers inside the hashed text
 _M64 = np.uint64(0x9E3779B97F4A7C15)
 
@@ -72,6 +72,18 @@ def _classes() -> np.ndarray:
         elif c.isalnum():
             table[i] = _DIGIT
     return table
+
+
+@functools.lru_cache(maxsize=None)
+def _member_table(chars: str) -> np.ndarray:
+    table = np.zeros(0x10000, dtype=bool)
+    table[[ord(c) for c in chars]] = True
+    return table
+
+
+def _member(cp: np.ndarray, chars: str) -> np.ndarray:
+    """cp in chars, by table lookup (all the sets are BMP characters)."""
+    return _member_table(chars)[np.minimum(cp, 0xFFFF)] & (cp <= 0xFFFF)
 
 
 def _codepoints(text: str) -> np.ndarray:
@@ -102,48 +114,49 @@ def _csr(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n_rows: int, n
 
 
 def _char_ngrams(cp: np.ndarray, line: np.ndarray, n_rows: int, bits: int, orders=CHAR_ORDERS):
-    """One column block per n-gram order (each of 2**bits / len(CHAR_ORDERS) columns), so every
-    block's entries stay ordered by line and no sort is needed."""
+    """Hashed char n-gram entries, one (rows, cols, weights) block per order.
+
+    Each order gets its own slice of the 2**bits columns, so every block's entries stay ordered
+    by line (no sort needed). Weights are 1/sqrt(n-grams in the line): close to an L2 norm."""
     m = len(cp)
     block_bits = bits - (len(orders) - 1).bit_length()  # the orders share the char hash space
+    cp64 = cp.astype(np.uint64)
     h = np.zeros(m, dtype=np.uint64)
-    blocks = []
     count = np.zeros(n_rows)
-    rows_cols = []
+    blocks = []
     prev = 0
-    for order in orders:
-        # rolling polynomial: h_order[i] = h_(order-1)[i] * P + cp[i + order - 1]
+    for j, order in enumerate(orders):
         k = m - order + 1
         if k <= 0:
             break
+        # rolling polynomial: h_order[i] = h_(order-1)[i] * P + cp[i + order - 1]
         for step in range(prev + 1, order + 1):
-            h = h[: m - step + 1] * np.uint64(0x100000001B3) + cp[step - 1:].astype(np.uint64) + np.uint64(step)
+            h = h[: m - step + 1] * np.uint64(0x100000001B3) + cp64[step - 1:] + np.uint64(step)
         prev = order
         ok = line[:k] == line[order - 1:]
         rows = line[:k][ok]
-        rows_cols.append((rows, _mix(h[ok], block_bits)))
+        blocks.append((rows, _mix(h[ok], block_bits) + (j << block_bits)))
         count += np.bincount(rows, minlength=n_rows)
     scale = 1.0 / np.sqrt(np.maximum(count, 1.0))
-    for rows, cols in rows_cols:
-        blocks.append(_csr(rows, cols, scale[rows], n_rows, 1 << block_bits))
-    blocks += [sparse.csr_matrix((n_rows, 1 << block_bits), dtype=np.float32)] * (len(orders) - len(blocks))
-    return sparse.hstack(blocks, format="csr")
+    return [(rows, cols, scale[rows]) for rows, cols in blocks]
 
 
 def _word_ngrams(cp: np.ndarray, cls: np.ndarray, line: np.ndarray, n_rows: int, bits: int):
+    """Hashed word unigram and bigram entries (rows, cols, weights), ordered by line."""
     m = len(cp)
     word = (cls != _SPACE) & (cls != _PUNCT)
     idx = np.arange(m)
     prev_word = np.zeros(m, dtype=bool)
     prev_word[1:] = word[:-1] & (line[1:] == line[:-1])
     start = word & ~prev_word
-    run_start = np.maximum.accumulate(np.where(start, idx, 0))
-    rel = np.minimum(idx - run_start, MAX_WORD - 1)
-    weights = _word_weights()
-    contrib = np.where(word & (idx - run_start < MAX_WORD), cp.astype(np.uint64) * weights[rel], np.uint64(0))
     starts = np.flatnonzero(start)
     if len(starts) == 0:
-        return sparse.csr_matrix((n_rows, 1 << bits), dtype=np.float32)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    run_start = np.maximum.accumulate(np.where(start, idx, 0))
+    rel = idx - run_start
+    # a word hashes as sum(cp[j] * R[j - start]) over its first MAX_WORD characters
+    contrib = np.where(word & (rel < MAX_WORD),
+                       cp.astype(np.uint64) * _word_weights()[np.minimum(rel, MAX_WORD - 1)], np.uint64(0))
     uni = np.add.reduceat(contrib, starts)
     wline = line[starts]
     same = wline[1:] == wline[:-1]
@@ -157,8 +170,7 @@ def _word_ngrams(cp: np.ndarray, cls: np.ndarray, line: np.ndarray, n_rows: int,
     rows = np.repeat(wline, 2)[:-1][V]
     cols = _mix(H[V], bits)
     count = np.bincount(rows, minlength=n_rows).astype(np.float64)
-    w = 1.0 / np.sqrt(np.maximum(count, 1.0))[rows]
-    return _csr(rows, cols, w, n_rows, 1 << bits)
+    return rows, cols, 1.0 / np.sqrt(np.maximum(count, 1.0))[rows]
 
 
 @functools.lru_cache(maxsize=1)
@@ -174,7 +186,7 @@ def _placeholders(text: str, cp: np.ndarray, line: np.ndarray, n: int) -> np.nda
     """Placeholder matches per line; the regex runs only where a trigger character stands."""
     counts = np.zeros(n)
     end = -1
-    for pos in np.flatnonzero(np.isin(cp, _PLACEHOLDER_START)).tolist():
+    for pos in np.flatnonzero(_member(cp, _PLACEHOLDER_START)).tolist():
         if pos < end:
             continue
         match = PLACEHOLDER.match(text, pos)
@@ -257,7 +269,7 @@ def shape_features(lines: list[str]) -> np.ndarray:
     out[:, 6] = _per_line(cls == _CJK, line, n) / safe
     out[:, 7] = np.log1p(_per_line(camel, line, n))
     out[:, 8] = _per_line(upper & prev_space, line, n) / safe_words
-    out[:, 9] = has_last & np.isin(last_cp, _TERMINAL)
+    out[:, 9] = has_last & _member(last_cp.astype(np.uint32), _TERMINAL)
     out[:, 10] = has_last & (last_cp == ord(":"))
     # a bullet or "12." / "3)" list marker, then a space, at the line's first visible character
     first = np.minimum.accumulate(np.where(nonspace, idx, len(cp))[::-1])[::-1]
@@ -268,14 +280,14 @@ def shape_features(lines: list[str]) -> np.ndarray:
     digit = (f >= 0) & (cls[np.maximum(f, 0)] == _DIGIT)
     numbered = digit & (np.isin(nxt(1), [ord("."), ord(")")]) & (nxt(2) == space))
     numbered |= digit & (cls[np.minimum(np.maximum(f, 0) + 1, len(cp) - 1)] == _DIGIT) & np.isin(nxt(2), [ord("."), ord(")")]) & (nxt(3) == space)
-    out[:, 11] = ((f >= 0) & np.isin(nxt(0), _BULLETS) & (nxt(1) == space)) | numbered
+    out[:, 11] = ((f >= 0) & _member(nxt(0), _BULLETS) & (nxt(1) == space)) | numbered
     out[:, 12] = np.minimum(_placeholders(text, cp, line, n), 3.0)
     urlish = _seq(cp, "://") | (cp == ord("@")) | _seq(cp, "www.") | _seq(cp, ".com")
     out[:, 13] = np.minimum(_per_line(urlish, line, n), 3.0)
-    out[:, 14] = np.log1p(_per_line(np.isin(cp, _SEPARATORS), line, n))
+    out[:, 14] = np.log1p(_per_line(_member(cp, _SEPARATORS), line, n))
     out[:, 15] = chars == 0
     out[:, 16] = np.log1p(longest)
-    out[:, 17] = _per_line(np.isin(cp, _COMMAS), line, n) / safe_words
+    out[:, 17] = _per_line(_member(cp, _COMMAS), line, n) / safe_words
     return out
 
 
@@ -301,15 +313,38 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         self.n_features_out_ = 2 * self.n_features + len(SHAPE_NAMES)
         return self
 
-    def transform(self, X) -> sparse.csr_matrix:
-        lines = X if isinstance(X, list) else list(X)
+    def _entries(self, lines: list[str]):
+        """Hashed text entries of a batch: a list of (rows, cols, weights) blocks."""
         n = len(lines)
         p = self.prefix
         low = [_BEGIN + s[:p].lower() + _END for s in lines]
         cp = _codepoints("".join(low))
         lengths = np.fromiter(map(len, low), dtype=np.int64, count=n)
         line, _ = _layout(lengths, 0)
-        chars = _char_ngrams(cp, line, n, self.bits_, tuple(self.char_orders))
-        words = _word_ngrams(cp, _classify(cp), line, n, self.bits_)
-        shape = sparse.csr_matrix(shape_features(lines).astype(np.float32))
-        return sparse.hstack([chars, words, shape], format="csr")
+        blocks = _char_ngrams(cp, line, n, self.bits_, tuple(self.char_orders))
+        rows, cols, weights = _word_ngrams(cp, _classify(cp), line, n, self.bits_)
+        blocks.append((rows, cols + self.n_features, weights))
+        return blocks
+
+    def transform(self, X, shape: np.ndarray | None = None) -> sparse.csr_matrix:
+        """Sparse matrix: char block, word block (n_features columns each), shape columns."""
+        lines = X if isinstance(X, list) else list(X)
+        n = len(lines)
+        shape = shape_features(lines) if shape is None else shape
+        text = None
+        for rows, cols, w in self._entries(lines):
+            block = _csr(rows, cols, w, n, 2 * self.n_features)
+            text = block if text is None else text + block  # disjoint column ranges
+        return sparse.hstack([text, sparse.csr_matrix(shape.astype(np.float32))], format="csr")
+
+    def score(self, lines: list[str], coef: np.ndarray, intercept: float,
+              shape: np.ndarray | None = None) -> np.ndarray:
+        """The linear decision value coef . x + intercept for every line, without building
+        the sparse matrix: each hashed entry adds its weight times its coefficient."""
+        n = len(lines)
+        shape = shape_features(lines) if shape is None else shape
+        text_coef = coef[: 2 * self.n_features]
+        out = shape @ coef[2 * self.n_features:] + intercept
+        for rows, cols, w in self._entries(lines):
+            out += np.bincount(rows, weights=w * text_coef[cols], minlength=n)
+        return out

@@ -22,7 +22,6 @@ __all__ = ["split_lines", "as_lines", "normalise"]
 # Line ends a scraper may leave: \r\n, \r and \n. Other Unicode separators (U+2028, \x0b, \x0c)
 # stay inside the line, unlike str.splitlines(), so a line count matches `wc -l` style splitting.
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_SPACE = re.compile(r"\s+")
 
 
 def split_lines(text: str) -> list[str]:
@@ -67,4 +66,4 @@ def as_lines(page: object) -> list[str]:
 
 def normalise(line: str) -> str:
     """Collapse whitespace and strip: the form used for repetition counting."""
-    return _SPACE.sub(" ", line).strip()
+    return " ".join(line.split())

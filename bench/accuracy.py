@@ -1,0 +1,155 @@
+"""Accuracy benchmark: every accuracy number in the README comes from this script.
+
+    python bench/accuracy.py                 # full run (about 20 min on 2 cores)
+    python bench/accuracy.py --folds 2       # quicker, coarser cross-validation
+    python bench/accuracy.py --json bench/results/accuracy.json
+
+What it measures (protocol in the README, "Validation protocol"):
+1. wcxb-dev, domain-held-out: grouped k-fold cross-validation by meta.domain. Each fold trains
+   the shipped recipe (our train split + readability + the other wcxb folds, our corpus weighted
+   x5) and predicts the held-out domains. Reported overall and per page type.
+2. The bundled model (models/default.joblib) on our bundled test split, on the out-of-source
+   sets it never saw (l3s-gn1, dragnet, cleaneval) and on the seed page (lines right of 45).
+Every row also shows the C4 line rule and keep-all (and jusText on the lines if installed) on
+the same pages. Needs ../shared/data; nothing here is used by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from baselines import c4_rule, justext_lines, keep_all  # noqa: E402
+from classifier.corpus import read_pages  # noqa: E402
+from classifier.evaluate import evaluate_pages  # noqa: E402
+from classifier.model import Config, LineClassifier, load_model  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+DATA = SHARED / "data"
+OURS_WEIGHT = 5.0  # the shipped recipe: see the README's build command
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _baselines():
+    out = {"c4-rule": lambda page: c4_rule(page.lines), "keep-all": lambda page: keep_all(page.lines)}
+    try:
+        import justext  # noqa: F401
+        out["justext"] = lambda page: justext_lines(page.lines, page.meta.get("lang", "en"))
+    except ImportError:
+        pass
+    return out
+
+
+def _row(name: str, report) -> dict:
+    o = report.overall
+    return {"set": name, "pages": o["pages"], "lines": o["lines"], "content_f1": o["content"]["f1"],
+            "content_precision": o["content"]["precision"], "content_recall": o["content"]["recall"],
+            "accuracy": o["accuracy"], "shingle_f1": o["shingle"]["f1"]}
+
+
+def score_all(name, pages, ours_probs, rows, group_key=None):
+    """Score ours and every baseline on the same pages; append table rows."""
+    methods = {"linesift": ours_probs}
+    for bname, fn in _baselines().items():
+        methods[bname] = [fn(p) for p in pages]
+    for method, probs in methods.items():
+        report = evaluate_pages(pages, probs, 0.5, (group_key,) if group_key else ())
+        row = _row(name, report)
+        row["method"] = method
+        rows.append(row)
+        for value, s in report.groups.get(group_key, {}).items() if group_key else ():
+            rows.append({"set": f"{name} / {value}", "method": method, "pages": s["pages"],
+                         "lines": s["lines"], "content_f1": s["content"]["f1"],
+                         "content_precision": s["content"]["precision"],
+                         "content_recall": s["content"]["recall"], "accuracy": s["accuracy"],
+                         "shingle_f1": s["shingle"]["f1"]})
+
+
+def wcxb_cv(folds: int, rows: list) -> None:
+    ours = read_pages([ROOT / "training_data" / "train.jsonl"])
+    readability = read_pages([DATA / "readability.jsonl.gz"])
+    wcxb = read_pages([DATA / "wcxb-dev.jsonl.gz"])
+    for p in wcxb:
+        p.meta["kind"] = p.meta.get("page_type", "?")
+    domains = sorted({p.group for p in wcxb})
+    fold_of = {d: i % folds for i, d in enumerate(np.random.RandomState(0).permutation(domains))}
+    probs = [None] * len(wcxb)
+    for k in range(folds):
+        t0 = time.perf_counter()
+        train = ours + readability + [p for p in wcxb if fold_of[p.group] != k]
+        test_idx = [i for i, p in enumerate(wcxb) if fold_of[p.group] == k]
+        weights = [OURS_WEIGHT if p.source == "linesift" else 1.0 for p in train]
+        model = LineClassifier(Config()).fit([p.lines for p in train], [p.labels for p in train],
+                                             [p.group for p in train], weights)
+        for i, pr in zip(test_idx, model.predict_proba_pages([wcxb[i].lines for i in test_idx])):
+            probs[i] = pr
+        _log(f"wcxb fold {k + 1}/{folds}: {len(test_idx)} held-out pages ({time.perf_counter() - t0:.0f}s)")
+    score_all("wcxb-dev (domain CV)", wcxb, probs, rows, "kind")
+
+
+def bundled(rows: list) -> None:
+    model = load_model(ROOT / "models" / "default.joblib")
+    sets = [("bundled test split", [ROOT / "training_data" / "test.jsonl"], "kind")]
+    for name in ("l3s-gn1", "dragnet", "cleaneval"):
+        sets.append((f"{name} (out-of-source)", [DATA / f"{name}.jsonl.gz"], None))
+    for name, paths, key in sets:
+        pages = [p for p in read_pages(paths) if p.lines]
+        t0 = time.perf_counter()
+        probs = model.predict_proba_pages([p.lines for p in pages])
+        _log(f"{name}: {len(pages)} pages ({time.perf_counter() - t0:.1f}s)")
+        score_all(name, pages, probs, rows, key)
+    seed = read_pages([SHARED / "seed" / "page.jsonl"])[0]
+    pred = model.predict_proba(seed.lines) >= 0.5
+    right = int(np.sum(pred == (np.asarray(seed.labels) == "content")))
+    rows.append({"set": "seed page", "method": "linesift", "pages": 1, "lines": len(seed.lines),
+                 "lines_right": right})
+    for bname, fn in _baselines().items():
+        right_b = int(np.sum((fn(seed) >= 0.5) == (np.asarray(seed.labels) == "content")))
+        rows.append({"set": "seed page", "method": bname, "pages": 1, "lines": len(seed.lines),
+                     "lines_right": right_b})
+
+
+def print_table(rows: list) -> None:
+    print(f"{'set':42} {'method':9} {'pages':>6} {'lines':>7} {'C-P':>6} {'C-R':>6} {'C-F1':>6} {'acc':>6} {'shingle':>7}")
+    for r in rows:
+        if "lines_right" in r:
+            print(f"{r['set'][:42]:42} {r['method']:9} {r['pages']:>6} {r['lines']:>7}   {r['lines_right']}/{r['lines']} lines right")
+            continue
+        print(f"{r['set'][:42]:42} {r['method']:9} {r['pages']:>6} {r['lines']:>7} {r['content_precision']:6.3f} "
+              f"{r['content_recall']:6.3f} {r['content_f1']:6.3f} {r['accuracy']:6.3f} {r['shingle_f1']:7.3f}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--folds", type=int, default=5, help="wcxb-dev cross-validation folds (default 5)")
+    ap.add_argument("--skip-cv", action="store_true", help="only score the bundled model")
+    ap.add_argument("--json", help="write the rows here")
+    args = ap.parse_args(argv)
+    if not DATA.exists():
+        print(f"accuracy: {DATA} not found; this benchmark needs ../shared/data", file=sys.stderr)
+        return 1
+    rows: list = []
+    bundled(rows)
+    if not args.skip_cv:
+        wcxb_cv(args.folds, rows)
+    print_table(rows)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
