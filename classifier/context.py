@@ -22,10 +22,20 @@ def page_ids(offsets: np.ndarray, n: int) -> np.ndarray:
     return np.searchsorted(offsets, np.arange(n), side="right") - 1
 
 
+def _exact_cumsum(values: np.ndarray, scale: float = 2.0**20) -> np.ndarray:
+    """Cumulative sum in fixed point (int64), with a leading 0.
+
+    A float cumulative sum over a whole batch rounds differently depending on what precedes
+    a page, so a page's features would change with the batch it is predicted in; integer sums
+    are exact, so a page gets the same features alone or in any batch."""
+    fixed = np.round(np.asarray(values, dtype=np.float64) * scale).astype(np.int64)
+    return np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(fixed)))
+
+
 def _window_mean(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Mean of values[lo[i]:hi[i]+1] for every i, through one cumulative sum."""
-    cs = np.concatenate(([0.0], np.cumsum(values)))
-    return (cs[hi + 1] - cs[lo]) / (hi - lo + 1)
+    """Mean of values[lo[i]:hi[i]+1] for every i, through one exact cumulative sum."""
+    cs = _exact_cumsum(values)
+    return (cs[hi + 1] - cs[lo]) / (2.0**20 * (hi - lo + 1))
 
 
 def _shifted(values: np.ndarray, k: int, page: np.ndarray, missing: float) -> np.ndarray:
@@ -109,14 +119,15 @@ def context_features(score: np.ndarray, shape: np.ndarray, offsets: np.ndarray,
     cols.append(best_of[page])
     # page-level summaries, broadcast to the page's lines
     n_pages = len(offsets)
-    sums = np.bincount(page, weights=prob, minlength=n_pages)
+    cs = _exact_cumsum(prob)
+    sums = (cs[bounds[1:]] - cs[bounds[:-1]]) / 2.0**20
     cnt = np.maximum(np.bincount(page, minlength=n_pages), 1)
     cols.append((sums / cnt)[page])
     cols.append((np.bincount(page, weights=prob > 0.5, minlength=n_pages) / cnt)[page])
     # share of the page's likely-content text before this line: inside vs outside the main block
-    mass = prob * np.expm1(chars)
-    cs = np.concatenate(([0.0], np.cumsum(mass)))
-    total = np.maximum(cs[end] - cs[start], 1e-9)
+    mass = prob * np.minimum(np.expm1(chars), 1e6)  # capped so the fixed-point sum cannot overflow
+    cs = _exact_cumsum(mass, 2.0**8)
+    total = np.maximum(cs[end] - cs[start], 1)
     cols.append((cs[idx] - cs[start]) / total)
     cols.append((cs[end] - cs[idx + 1]) / total)
     # distance to the nearest confident content line above and below, NaN when none on the page
