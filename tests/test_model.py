@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 from classifier.corpus import Page
 from classifier.labels import Label
-from classifier.model import (FORMAT_VERSION, LineClassifier, ModelError, load_model, read_model_file,
+from classifier.model import (FORMAT_VERSION, Config, LineClassifier, ModelError, load_model, read_model_file,
                               save_model)
 
 
@@ -268,3 +268,16 @@ def test_a_model_dict_holding_another_estimator_raises_model_error(tmp_path):
     joblib.dump(_payload(LogisticRegression()), path)
     with pytest.raises(ModelError, match="does not hold a LineClassifier"):
         read_model_file(path)
+
+
+def test_crops_add_short_windows_of_the_same_site():
+    pages = [["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]]
+    labels = [["boilerplate"] * 5 + ["content"] * 5]
+    model = LineClassifier(Config(crops=3))
+    out_pages, out_labels, out_groups, out_weights = model._with_crops(pages, labels, ["s"], [2.0])
+    assert len(out_pages) == 4
+    for window, window_labels in zip(out_pages[1:], out_labels[1:]):
+        start = pages[0].index(window[0])
+        assert window == pages[0][start:start + len(window)]
+        assert window_labels == labels[0][start:start + len(window)]
+    assert out_groups == ["s"] * 4 and out_weights == [2.0] * 4
