@@ -127,13 +127,13 @@ def _predict(args, model, out) -> int:
 # ----- train -------------------------------------------------------------------------------
 
 def cmd_train(args) -> int:
-    from .corpus import corpus_sha256, read_pages
-    from .model import Config, LineClassifier, save_model
-    from .evaluate import evaluate_pages, format_report
     import numpy as np
 
+    from .corpus import corpus_sha256, read_pages
+    from .evaluate import evaluate_pages, format_report
+    from .model import Config, LineClassifier, ModelError, save_model
+
     output = Path(args.output)
-    from .model import ModelError
     try:
         is_bundled = output.resolve() == bundled_model_path().resolve()
     except ModelError:
@@ -152,7 +152,12 @@ def cmd_train(args) -> int:
     config = Config(random_state=args.seed, crops=args.crops)
     groups = [p.group for p in pages]
     weight_of = _parse_weights(args.weight, sources)
-    weights = [weight_of.get(p.source or "?", 1.0) for p in pages]
+
+    def fit(subset):
+        return LineClassifier(config).fit([p.lines for p in subset], [p.labels for p in subset],
+                                          [p.group for p in subset],
+                                          [weight_of.get(p.source or "?", 1.0) for p in subset], log=_log)
+
     metrics = {}
     if args.validate:
         # hold out a fifth of the sites, chosen by the seed, to report scores on unseen sites
@@ -164,16 +169,13 @@ def cmd_train(args) -> int:
         if held and fit_pages and val_pages:
             _log(f"validation: training on {len(fit_pages)} pages, scoring {len(val_pages)} pages "
                  f"of {len(held)} held-out sites")
-            val_model = LineClassifier(config).fit(
-                [p.lines for p in fit_pages], [p.labels for p in fit_pages], [p.group for p in fit_pages],
-                [weight_of.get(p.source or "?", 1.0) for p in fit_pages], log=_log)
+            val_model = fit(fit_pages)
             report = evaluate_pages(val_pages, val_model.predict_proba_pages([p.lines for p in val_pages]),
                                     args.threshold, ("source",))
             _log(format_report(report, "validation (held-out sites):"))
             metrics = {"validation": report.to_json()["overall"], "validation_by_source": report.groups}
     _log(f"training the final model on all {len(pages)} pages")
-    model = LineClassifier(config).fit([p.lines for p in pages], [p.labels for p in pages], groups,
-                                       weights, log=_log)
+    model = fit(pages)
     save_model(model, output,
                training_sha256=corpus_sha256(pages),
                training_command=" ".join(["python -m classifier"] + [shlex.quote(a) for a in args.argv]),

@@ -32,9 +32,8 @@ def _exact_cumsum(values: np.ndarray, scale: float = 2.0**20) -> np.ndarray:
     return np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(fixed)))
 
 
-def _window_mean(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Mean of values[lo[i]:hi[i]+1] for every i, through one exact cumulative sum."""
-    cs = _exact_cumsum(values)
+def _window_mean(cs: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Mean of values[lo[i]:hi[i]+1] for every i, from the values' _exact_cumsum `cs`."""
     return (cs[hi + 1] - cs[lo]) / (2.0**20 * (hi - lo + 1))
 
 
@@ -90,20 +89,21 @@ def context_features(score: np.ndarray, shape: np.ndarray, offsets: np.ndarray,
         # (finite sentinels rather than NaN: an all-NaN column breaks the tree binning)
         cols.append(_shifted(score, k, page, _NO_SCORE))
         cols.append(_shifted(chars, k, page, -1.0))
+    cs_prob, cs_chars, cs_terminal = _exact_cumsum(prob), _exact_cumsum(chars), _exact_cumsum(terminal)
     for r in RADII:
         lo = np.maximum(idx - r, start)
         hi = np.minimum(idx + r, end - 1)
-        cols.append(_window_mean(prob, lo, hi))
-        cols.append(_window_mean(chars, lo, hi))
+        cols.append(_window_mean(cs_prob, lo, hi))
+        cols.append(_window_mean(cs_chars, lo, hi))
         # one-sided windows: is the line at the start or the end of a content block?
-        cols.append(_window_mean(prob, lo, idx))
-        cols.append(_window_mean(prob, idx, hi))
+        cols.append(_window_mean(cs_prob, lo, idx))
+        cols.append(_window_mean(cs_prob, idx, hi))
         if r in (2, 8):
-            cols.append(_window_mean(terminal, lo, hi))
+            cols.append(_window_mean(cs_terminal, lo, hi))
     # where the page's densest block of likely content is, and how far this line is from it
     lo = np.maximum(idx - _DENSE_RADIUS, start)
     hi = np.minimum(idx + _DENSE_RADIUS, end - 1)
-    dense = _window_mean(prob, lo, hi)
+    dense = _window_mean(cs_prob, lo, hi)
     nonempty = np.unique(page)
     seg = bounds[nonempty]
     best = np.maximum.reduceat(dense, seg)
@@ -119,8 +119,7 @@ def context_features(score: np.ndarray, shape: np.ndarray, offsets: np.ndarray,
     cols.append(best_of[page])
     # page-level summaries, broadcast to the page's lines
     n_pages = len(offsets)
-    cs = _exact_cumsum(prob)
-    sums = (cs[bounds[1:]] - cs[bounds[:-1]]) / 2.0**20
+    sums = (cs_prob[bounds[1:]] - cs_prob[bounds[:-1]]) / 2.0**20
     cnt = np.maximum(np.bincount(page, minlength=n_pages), 1)
     cols.append((sums / cnt)[page])
     cols.append((np.bincount(page, weights=prob > 0.5, minlength=n_pages) / cnt)[page])

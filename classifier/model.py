@@ -32,13 +32,13 @@ from .features import TextFeatures, shape_features
 from .labels import LABELS, Label
 from .lines import as_lines, normalise
 
-__all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "bundled_model_path", "ModelError", "FORMAT_VERSION",
-           "DEFAULT_THRESHOLD"]
+__all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "bundled_model_path",
+           "ModelError", "FORMAT_VERSION", "DEFAULT_THRESHOLD"]
 
 #: Bump when the saved dict or the estimator's attributes change incompatibly.
 FORMAT_VERSION = 3
-#: P(content) at or above which a line is content. 0.5 is the log-loss optimum; the README's
-#: precision/recall table on the dev folds shows what moving it does.
+#: P(content) at or above which a line is content: 0.5, where the log-loss-trained model's two
+#: classes are equally likely. Not tuned; callers trade precision for recall with `threshold=`.
 DEFAULT_THRESHOLD = 0.5
 
 
