@@ -81,6 +81,8 @@ def cmd_predict(args) -> int:
     # write beside the target, then rename: a failed run never leaves a truncated output, and
     # `-o` naming an input file cannot wipe it before it is read
     target = Path(args.output)
+    if not target.parent.is_dir():
+        raise CLIError(f"{target.parent}: no such directory for the output")
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as out:
@@ -255,6 +257,16 @@ def cmd_stats(args) -> int:
 
 # ----- main --------------------------------------------------------------------------------
 
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is not a probability between 0 and 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .model import DEFAULT_THRESHOLD
 
@@ -266,17 +278,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clean", action="store_true", help="print only the content lines")
     p.add_argument("--jsonl", action="store_true", help="read and write JSONL pages")
     p.add_argument("--model", help="model file (default: the bundled model)")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="P(content) needed to keep a line")
+    p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
+                   help="P(content) a line needs to be content (default 0.5; higher keeps less)")
     p.add_argument("-o", "--output", help="write here instead of stdout")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("train", help="train a model from labelled pages")
-    p.add_argument("data", nargs="+", metavar="DATA", help="JSONL page files or directories of page files")
+    p.add_argument("data", nargs="+", metavar="DATA",
+                   help="JSONL page files (.jsonl, .jsonl.gz), .tsv page files, or directories of them")
     p.add_argument("-o", "--output", required=True, help="where to write the model")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--no-validate", dest="validate", action="store_false",
                    help="skip the held-out-site validation run (halves training time)")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
+                   help="P(content) a line needs to be content (default 0.5)")
     p.add_argument("--crops", type=int, default=0, metavar="N",
                    help="also train on N random 1-8-line windows of every page: better on inputs of a "
                         "few lines, slightly worse on whole pages (default 0)")
@@ -290,7 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="score a model on labelled pages (default: the bundled test set)")
     p.add_argument("data", nargs="*", metavar="DATA")
     p.add_argument("--model", help="model file (default: the bundled model)")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
+                   help="P(content) a line needs to be content (default 0.5)")
     p.add_argument("--by", help="comma-separated groupings: source,kind,lang,site (default source,kind,lang)")
     p.add_argument("--json", help="also write the numbers to this JSON file")
     p.set_defaults(func=cmd_evaluate)

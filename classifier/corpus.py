@@ -4,8 +4,8 @@ Two formats, both documented in training_data/README.md:
 
 1. JSONL pages (plain or .gz), the format of ../shared/data: one JSON object per line,
    ``{"id", "lines": [...], "labels": ["content"|"boilerplate", ...], ...}``; the fields source,
-   url, site, categories, gold_text and meta (which holds lang, kind, domain) are kept when
-   present; other fields are ignored.
+   url, site, categories, gold_text and meta (which holds lang, kind, domain) are read when
+   present; other fields are kept in ``Page.extra`` and written back unchanged.
 2. Page files (``*.tsv``): one page per file, one line of the page per line, written as its
    label, a tab, and the text. Blank text lines are allowed. Lines starting with ``#`` before the
    first labelled line are comments (a header with the page's id and site, for instance).
@@ -34,6 +34,7 @@ __all__ = ["Page", "CorpusError", "read_pages", "read_jsonl", "read_page_file", 
 PAGE_SUFFIX = ".tsv"
 _JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz", ".ndjson")
 _VALID = {label.value for label in Label}
+_KNOWN_FIELDS = {"id", "lines", "labels", "source", "site", "url", "gold_text", "meta", "categories"}
 
 
 class CorpusError(ValueError):
@@ -53,6 +54,7 @@ class Page:
     gold_text: str | None = None
     meta: dict = field(default_factory=dict)
     categories: list[str] | None = None
+    extra: dict = field(default_factory=dict)  # other JSONL fields, written back unchanged
 
     @property
     def group(self) -> str:
@@ -90,6 +92,8 @@ class Page:
             out["gold_text"] = self.gold_text
         if self.meta:
             out["meta"] = self.meta
+        for key, value in self.extra.items():
+            out.setdefault(key, value)
         return out
 
 
@@ -125,7 +129,8 @@ def page_from_json(obj: object, where: str, require_labels: bool = True) -> Page
     return Page(id=str(obj.get("id", where)), lines=lines, labels=labels,
                 source=str(obj.get("source") or ""), site=str(obj.get("site") or ""),
                 url=obj.get("url"), gold_text=obj.get("gold_text"), meta=meta,
-                categories=obj.get("categories"))
+                categories=obj.get("categories"),
+                extra={k: v for k, v in obj.items() if k not in _KNOWN_FIELDS})
 
 
 def read_jsonl(path: str | os.PathLike, require_labels: bool = True) -> Iterator[Page]:

@@ -107,9 +107,23 @@ def test_predict_clean_prints_only_input_lines_in_order(capsys, page_file, model
     assert "" not in kept
 
 
-def test_predict_clean_with_threshold_above_one_prints_nothing(capsys, page_file, model_args):
-    assert cli.main(["predict", "--clean", "--threshold", "1.01", str(page_file), *model_args]) == 0
+def test_predict_clean_with_threshold_one_prints_nothing(capsys, page_file, model_args):
+    assert cli.main(["predict", "--clean", "--threshold", "1.0", str(page_file), *model_args]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_a_threshold_outside_zero_one_is_a_usage_error(capsys, page_file, model_args):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["predict", "--threshold", "1.5", str(page_file), *model_args])
+    assert exit_info.value.code == 2
+    assert "between 0 and 1" in capsys.readouterr().err
+
+
+def test_predict_output_in_a_missing_folder_names_the_folder(capsys, page_file, model_args, tmp_path):
+    target = tmp_path / "nowhere" / "out.tsv"
+    assert cli.main(["predict", str(page_file), "-o", str(target), *model_args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("linesift: error:") and "nowhere" in err and ".tmp" not in err
 
 
 def test_predict_writes_to_the_output_file(capsys, page_file, model_args, tmp_path):

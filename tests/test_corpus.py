@@ -283,3 +283,12 @@ def test_corpus_sha256_changes_when_one_line_changes():
 def test_corpus_sha256_depends_on_page_order():
     a, b = _full_page(id="a"), _full_page(id="b")
     assert corpus_sha256([a, b]) != corpus_sha256([b, a])
+
+
+def test_unknown_jsonl_fields_are_written_back(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "lines": ["x"], "labels": ["content"], "crawl": {"ts": 5}}\n', encoding="utf-8")
+    page = next(read_jsonl(src))
+    out = tmp_path / "out.jsonl"
+    write_jsonl([page], out)
+    assert json.loads(out.read_text(encoding="utf-8"))["crawl"] == {"ts": 5}
