@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from .labels import Label
+from .labels import Label, labels_from_proba
+from .model import bundled_file, bundled_model_path
 
 PROG = "linesift"
 
@@ -26,19 +27,8 @@ class CLIError(Exception):
 
 # ----- paths of bundled things -----------------------------------------------------------
 
-def _bundled(*candidates: Path) -> Path | None:
-    return next((p for p in candidates if p.exists()), None)
-
-
-def bundled_model_path() -> Path:
-    from .model import bundled_model_path as _path
-    return _path()
-
-
 def bundled_data_path(split: str) -> Path:
-    here = Path(__file__).resolve().parent
-    found = _bundled(here.parent / "training_data" / f"{split}.jsonl",
-                     here / "training_data" / f"{split}.jsonl")
+    found = bundled_file("training_data", f"{split}.jsonl")
     if found is None:
         raise CLIError(f"the bundled {split} set training_data/{split}.jsonl is missing")
     return found
@@ -103,7 +93,7 @@ def _predict(args, model, out) -> int:
             probs = model.predict_proba_pages([p.lines for p in pages])
             for page, pr in zip(pages, probs):
                 rec = page.to_json()
-                rec["labels"] = [str(Label.CONTENT if x >= args.threshold else Label.BOILERPLATE) for x in pr]
+                rec["labels"] = [str(label) for label in labels_from_proba(pr, args.threshold)]
                 rec["proba"] = [round(float(x), 4) for x in pr]
                 if args.clean:
                     rec["text"] = "\n".join(l for l, x in zip(page.lines, pr) if x >= args.threshold)
@@ -115,14 +105,11 @@ def _predict(args, model, out) -> int:
         probs = model.predict_proba(lines)
         if len(args.files) > 1:
             out.write(f"# {name}\n")
-        for line, p in zip(lines, probs):
-            keep = p >= args.threshold
-            if args.clean:
-                if keep:
-                    out.write(line + "\n")
-            else:
-                label = Label.CONTENT if keep else Label.BOILERPLATE
+        for line, p, label in zip(lines, probs, labels_from_proba(probs, args.threshold)):
+            if not args.clean:
                 out.write(f"{label}\t{p:.3f}\t{line}\n")
+            elif label == Label.CONTENT:
+                out.write(line + "\n")
     return 0
 
 

@@ -8,7 +8,7 @@ True
 
 from enum import Enum
 
-__all__ = ["Label", "LABELS"]
+__all__ = ["Label", "LABELS", "labels_from_proba"]
 
 
 class Label(str, Enum):
@@ -23,3 +23,12 @@ class Label(str, Enum):
 
 #: Label order used for probability columns: column 1 is P(content).
 LABELS = (Label.BOILERPLATE, Label.CONTENT)
+
+
+def labels_from_proba(probs, threshold: float) -> list[Label]:
+    """One Label per P(content): CONTENT at or above the threshold.
+
+    >>> [str(label) for label in labels_from_proba([0.9, 0.2], 0.5)]
+    ['content', 'boilerplate']
+    """
+    return [Label.CONTENT if p >= threshold else Label.BOILERPLATE for p in probs]

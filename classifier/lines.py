@@ -61,7 +61,10 @@ def as_lines(page: object) -> list[str]:
         return split_lines(_coerce_line(page, 0))
     if page is None or not isinstance(page, Iterable):
         raise TypeError(f"expected a page as str or an iterable of str lines, got {type(page).__name__}")
-    return [_coerce_line(item, i) for i, item in enumerate(page)]
+    items = page if isinstance(page, list) else list(page)  # a generator is consumed once
+    if set(map(type, items)) <= {str}:  # the common case, checked at C speed
+        return list(items)
+    return [_coerce_line(item, i) for i, item in enumerate(items)]
 
 
 def normalise(line: str) -> str:

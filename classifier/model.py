@@ -29,11 +29,11 @@ from sklearn.model_selection import GroupKFold
 
 from .context import context_features
 from .features import TextFeatures, shape_features
-from .labels import LABELS, Label
+from .labels import LABELS, Label, labels_from_proba
 from .lines import as_lines, normalise
 
 __all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "bundled_model_path",
-           "ModelError", "FORMAT_VERSION", "DEFAULT_THRESHOLD"]
+           "bundled_file", "ModelError", "FORMAT_VERSION", "DEFAULT_THRESHOLD"]
 
 #: Bump when the saved dict or the estimator's attributes change incompatibly.
 FORMAT_VERSION = 3
@@ -226,8 +226,29 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         with blank lines between paragraphs reads like the same page without them. Pages are
         processed in chunks of about BATCH_LINES lines, which bounds memory on huge inputs.
         """
+        return self._proba_pages([as_lines(p) for p in pages])
+
+    def predict_proba(self, lines) -> np.ndarray:
+        """P(content) per line of ONE page (its lines in order, or its text as one str)."""
+        return self._proba_pages([as_lines(lines)])[0]
+
+    def predict_pages(self, pages, threshold: float = DEFAULT_THRESHOLD) -> list[list[Label]]:
+        """A label per line for every page, computed in one batch."""
+        return [labels_from_proba(probs.tolist(), threshold) for probs in self.predict_proba_pages(pages)]
+
+    def predict(self, lines, threshold: float = DEFAULT_THRESHOLD) -> list[Label]:
+        """A label per line of ONE page; ``len(predict(x)) == len(x)``."""
+        return labels_from_proba(self.predict_proba(lines).tolist(), threshold)
+
+    def clean(self, text, threshold: float = DEFAULT_THRESHOLD) -> str:
+        """Only the content lines of one page, joined with newlines."""
+        lines = as_lines(text)
+        probs = self._proba_pages([lines])[0]
+        return "\n".join(line for line, p in zip(lines, probs) if p >= threshold)
+
+    def _proba_pages(self, pages: list[list[str]]) -> list[np.ndarray]:
+        """predict_proba_pages for pages already turned into lists of str."""
         self._check_fitted()
-        pages = [as_lines(p) for p in pages]
         out = [np.zeros(len(page)) for page in pages]
         chunk: list[int] = []
         size = 0
@@ -248,25 +269,6 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         bounds = np.append(offsets, len(lines))
         for k, idx in enumerate(kept):
             out[k][idx] = proba[bounds[k]:bounds[k + 1]]
-
-    def predict_proba(self, lines) -> np.ndarray:
-        """P(content) per line of ONE page (its lines in order, or its text as one str)."""
-        return self.predict_proba_pages([as_lines(lines)])[0]
-
-    def predict_pages(self, pages, threshold: float = DEFAULT_THRESHOLD) -> list[list[Label]]:
-        """A label per line for every page, computed in one batch."""
-        return [[Label.CONTENT if p >= threshold else Label.BOILERPLATE for p in probs]
-                for probs in self.predict_proba_pages(pages)]
-
-    def predict(self, lines, threshold: float = DEFAULT_THRESHOLD) -> list[Label]:
-        """A label per line of ONE page; ``len(predict(x)) == len(x)``."""
-        return self.predict_pages([as_lines(lines)], threshold)[0]
-
-    def clean(self, text, threshold: float = DEFAULT_THRESHOLD) -> str:
-        """Only the content lines of one page, joined with newlines."""
-        lines = as_lines(text)
-        labels = self.predict(lines, threshold)
-        return "\n".join(line for line, lab in zip(lines, labels) if lab == Label.CONTENT)
 
 
 # ----- persistence -----------------------------------------------------------------------
@@ -329,16 +331,21 @@ def read_model_file(path: str | os.PathLike) -> dict:
     return payload
 
 
-def _bundled_candidates() -> tuple[Path, ...]:
+def bundled_file(folder: str, name: str) -> Path | None:
+    """A file shipped with the package: `folder/name` beside classifier/ in the source tree, or
+    classifier/`folder`/`name` in an installed package (see package-dir in pyproject.toml)."""
     here = Path(__file__).resolve().parent
-    return here.parent / "models" / "default.joblib", here / "models" / "default.joblib"
+    for candidate in (here.parent / folder / name, here / folder / name):
+        if candidate.exists():
+            return candidate
+    return None
 
 
 def bundled_model_path() -> Path:
     """models/default.joblib in the source tree, or the copy installed as classifier/models."""
-    for candidate in _bundled_candidates():
-        if candidate.exists():
-            return candidate
+    found = bundled_file("models", "default.joblib")
+    if found is not None:
+        return found
     raise ModelError("the bundled model models/default.joblib is missing; train one with "
                      "'python -m classifier train ... -o models/default.joblib'")
 

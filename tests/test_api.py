@@ -177,7 +177,7 @@ def test_module_functions_load_the_default_model_once(monkeypatch, trained_model
 
 def test_a_missing_bundled_model_raises_model_error(monkeypatch):
     monkeypatch.setattr(classifier, "_DEFAULT", None)
-    monkeypatch.setattr("classifier.model._bundled_candidates", lambda: ())
+    monkeypatch.setattr("classifier.model.bundled_file", lambda folder, name: None)
     with pytest.raises(classifier.ModelError, match="default.joblib"):
         classifier.predict(PAGE)
 
