@@ -31,7 +31,8 @@ def __getattr__(name):
 
 
 def default_model():
-    """The bundled model, loaded on first call and cached."""
+    """The bundled model, loaded on first call and cached. Its file's sha256 must match the one
+    recorded beside it (models/default.joblib.sha256) before it is unpickled, else ModelError."""
     global _DEFAULT
     if _DEFAULT is None:
         from .model import load_bundled
@@ -39,35 +40,47 @@ def default_model():
     return _DEFAULT
 
 
-def load_model(path):
-    """Load a model file you trust (it is a pickle: loading runs its code). Returns a
-    LineClassifier with predict / predict_proba / predict_pages / clean methods."""
+def load_model(path, sha256=None):
+    """Load a model file from an explicit path. joblib model files are pickles and loading one
+    runs code from it: load only files you trust (``sha256=`` checks the file's digest first);
+    ``.skops`` files load without running code (``pip install 'linesift[skops]'``). Returns a
+    LineClassifier with predict / predict_proba / predict_pages / clean methods; raises
+    ModelError (one sentence) for a missing, empty, damaged, wrong-type or incompatible file."""
     from .model import load_model as _load
-    return _load(path)
+    return _load(path, sha256)
 
 
 def predict(lines, threshold=None):
     """One label ('content' or 'boilerplate', a str enum) per line of one page, in order.
 
-    ``threshold`` is the P(content) a line needs to count as content (default 0.5): raise it
-    to favour precision, lower it to favour recall.
+    ``lines``: the page's text (str, or UTF-8 bytes), split on \\n, \\r\\n and \\r; or its
+    lines as a list, tuple, generator or 1-D numpy array of str, each item one line, never
+    split (even if it holds a line end). Any characters are fine, blank lines get
+    'boilerplate'. Raises TypeError for None, numbers, dicts or sets, or a line that is not
+    str/bytes (naming it: "line 3 is NoneType, expected str", counted from 0), and ValueError
+    for bytes that are not UTF-8. ``threshold`` is the P(content) a line needs to count as
+    content (default 0.5): raise it to favour precision, lower it to favour recall.
     """
     m = default_model()
     return m.predict(lines) if threshold is None else m.predict(lines, threshold)
 
 
 def predict_proba(lines):
-    """A float array of P(content), one per line of one page, in order."""
+    """A float array of P(content) in [0, 1], one per line of one page (input and errors as
+    for predict), in order; blank lines get 0.0."""
     return default_model().predict_proba(lines)
 
 
 def predict_pages(pages, threshold=None):
-    """Labels for many pages (an iterable of pages, each as for predict) in one batch."""
+    """Labels for many pages (an iterable of pages, each as for predict) in one batch. A page
+    gets the same labels as alone. A str is refused (TypeError: it is one page, use predict);
+    errors name the page, e.g. "page 2: line 0 is int, expected str"."""
     m = default_model()
-    return m.predict_pages(list(pages)) if threshold is None else m.predict_pages(list(pages), threshold)
+    return m.predict_pages(pages) if threshold is None else m.predict_pages(pages, threshold)
 
 
 def clean(text, threshold=None):
-    """Only the content lines of one page, joined with newlines."""
+    """Only the content lines of one page (input and errors as for predict), in order, joined
+    with newlines; each kept line is returned exactly as given."""
     m = default_model()
     return m.clean(text) if threshold is None else m.clean(text, threshold)

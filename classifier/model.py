@@ -6,37 +6,30 @@ its page context with gradient-boosted trees. Pass 2 is trained on out-of-fold p
 (folds grouped by site), never in-sample ones, so it learns how far to trust pass 1 on unseen
 sites.
 
-Model files are joblib pickles. Unpickling runs code: load only files you trust (the bundled
-model, or one you trained yourself).
+Saving and loading model files live in modelio.py (re-exported here).
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
-import joblib
 import numpy as np
-import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold
 
 from .context import context_features
-from .features import TextFeatures, shape_features
+from .features import SHAPE_NAMES, TextFeatures, shape_features
 from .labels import LABELS, Label, labels_from_proba
-from .lines import as_lines, normalise
+from .lines import as_lines, as_pages, normalise
+from .modelio import (FORMAT_VERSION, ModelError, bundled_file, bundled_model_path, load_bundled, load_model,
+                      read_model_file, save_model)
 
 __all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "bundled_model_path",
            "bundled_file", "ModelError", "FORMAT_VERSION", "DEFAULT_THRESHOLD"]
 
-#: Bump when the saved dict or the estimator's attributes change incompatibly.
-FORMAT_VERSION = 3
 #: P(content) at or above which a line is content: 0.5, where the log-loss-trained model's two
 #: classes are equally likely. Not tuned; callers trade precision for recall with `threshold=`.
 DEFAULT_THRESHOLD = 0.5
@@ -44,10 +37,6 @@ DEFAULT_THRESHOLD = 0.5
 
 def _quiet(message: str) -> None:
     pass
-
-
-class ModelError(ValueError):
-    """A model file that cannot be used: missing, damaged, or made by an incompatible version."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +64,10 @@ class Config:
 #: Lines per prediction chunk: large enough to amortise numpy call overhead, small enough to
 #: keep the working arrays in cache (on wcxb-dev 20,000 ran faster than 300,000 at once).
 BATCH_LINES = 20_000
+#: Characters per pass-1 span: twice a BATCH_LINES chunk of wcxb-dev lines (50 characters on
+#: average). Pass 1 needs about 60 bytes of working memory per character, so this caps it near
+#: 120 MB, however long the page's lines (a single longer line is a span of its own).
+BATCH_CHARS = 2_000_000
 #: Longest random window added by Config.crops.
 CROP_MAX = 8
 
@@ -208,11 +201,24 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         return out
 
     def _proba(self, lines: list[str], offsets: np.ndarray) -> np.ndarray:
-        """P(content) for a batch of non-blank lines (pages delimited by offsets)."""
-        shape = shape_features(lines)
-        score = self.features_.score(lines, self.line_model_.coef_[0], self.line_model_.intercept_[0], shape)
+        """P(content) for a batch of non-blank lines (pages delimited by offsets).
+
+        Pass 1 and the trees see each line alone, so they run in spans of lines: one huge page
+        then needs working memory for one span, not for all its text at once. Only the context
+        features, a few dozen floats per line, are built for the whole batch."""
+        n = len(lines)
+        spans = _spans(np.fromiter(map(len, lines), dtype=np.int64, count=n))
+        shape = np.empty((n, len(SHAPE_NAMES)))
+        score = np.empty(n)
+        coef, intercept = self.line_model_.coef_[0], self.line_model_.intercept_[0]
+        for a, b in spans:
+            shape[a:b] = shape_features(lines[a:b])
+            score[a:b] = self.features_.score(lines[a:b], coef, intercept, shape[a:b])
         ctx = context_features(score, shape, offsets, self._repeats(lines, offsets))
-        return self.context_model_.predict_proba(ctx)[:, 1]
+        proba = np.empty(n)
+        for a, b in _spans(np.zeros(n, dtype=np.int64)):
+            proba[a:b] = self.context_model_.predict_proba(ctx[a:b])[:, 1]
+        return proba
 
     # ----- prediction -------------------------------------------------------------------
     def _check_fitted(self):
@@ -222,26 +228,40 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
     def predict_proba_pages(self, pages) -> list[np.ndarray]:
         """P(content) for every line of every page, one array per page, in batches.
 
-        Blank (whitespace-only) lines get 0.0 and are invisible to the context pass, so a page
-        with blank lines between paragraphs reads like the same page without them. Pages are
-        processed in chunks of about BATCH_LINES lines, which bounds memory on huge inputs.
+        ``pages`` is an iterable of pages, each as for predict_proba; a str is refused
+        (TypeError), and errors name the page and line, counted from 0. Blank (whitespace-only)
+        lines get 0.0 and are invisible to the context pass, so a page with blank lines between
+        paragraphs reads like the same page without them. A page gets the same probabilities
+        alone or in any batch. Pages are processed in chunks of about BATCH_LINES lines, which
+        bounds memory on huge inputs.
         """
-        return self._proba_pages([as_lines(p) for p in pages])
+        return self._proba_pages(as_pages(pages))
 
     def predict_proba(self, lines) -> np.ndarray:
-        """P(content) per line of ONE page (its lines in order, or its text as one str)."""
+        """P(content) per line of ONE page: a float array, one value in [0, 1] per line, in order.
+
+        ``lines``: the page's text as one str (split on \\n, \\r\\n, \\r) or UTF-8 bytes, or its
+        lines as a list, tuple, generator or 1-D numpy array of str (items are never split, even
+        if they hold a line end). Any characters work (NUL, control, bidi and zero-width
+        characters, emoji, lone surrogates). TypeError names a line that is not str/bytes
+        (e.g. "line 3 is NoneType"), ValueError non-UTF-8 bytes; see lines.as_lines.
+        """
         return self._proba_pages([as_lines(lines)])[0]
 
     def predict_pages(self, pages, threshold: float = DEFAULT_THRESHOLD) -> list[list[Label]]:
-        """A label per line for every page, computed in one batch."""
+        """A label per line for every page, computed in one batch (pages as for predict_proba_pages)."""
         return [labels_from_proba(probs.tolist(), threshold) for probs in self.predict_proba_pages(pages)]
 
     def predict(self, lines, threshold: float = DEFAULT_THRESHOLD) -> list[Label]:
-        """A label per line of ONE page; ``len(predict(x)) == len(x)``."""
+        """A label per line of ONE page (input and errors as for predict_proba);
+        ``len(predict(x)) == len(x)`` for a list of lines."""
         return labels_from_proba(self.predict_proba(lines).tolist(), threshold)
 
     def clean(self, text, threshold: float = DEFAULT_THRESHOLD) -> str:
-        """Only the content lines of one page, joined with newlines."""
+        """Only the content lines of one page (input as for predict_proba), joined with \\n.
+
+        Each kept line is returned exactly as given, so a list item holding a line end comes
+        back whole, and its line end with it."""
         lines = as_lines(text)
         probs = self._proba_pages([lines])[0]
         return "\n".join(line for line, p in zip(lines, probs) if p >= threshold)
@@ -271,96 +291,15 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             out[k][idx] = proba[bounds[k]:bounds[k + 1]]
 
 
-# ----- persistence -----------------------------------------------------------------------
-
-def save_model(model: LineClassifier, path: str | os.PathLike, **metadata) -> Path:
-    """Write the model and its metadata atomically (temp file in the same folder, then rename)."""
-    path = Path(path)
-    from . import __version__
-    payload = {
-        "format_version": FORMAT_VERSION,
-        "package_version": __version__,
-        "sklearn_version": sklearn.__version__,
-        "python_version": sys.version.split()[0],
-        "labels": [str(lab) for lab in LABELS],
-        "config": asdict(model.config),
-        "random_state": model.config.random_state,
-        **metadata,
-        "model": model,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a model file is ordinary data
-        with os.fdopen(fd, "wb") as fh:
-            joblib.dump(payload, fh, compress=3)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def read_model_file(path: str | os.PathLike) -> dict:
-    """Load a model file's dict, checking it before anything uses the estimator.
-
-    Unpickling runs code from the file: only load files you trust.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"model file {path} does not exist")
-    try:
-        payload = joblib.load(path)
-    except Exception as exc:  # joblib/pickle raise many types for damaged files
-        raise ModelError(f"model file {path} is damaged or not a model file ({type(exc).__name__})") from None
-    if not isinstance(payload, dict) or "model" not in payload or "format_version" not in payload:
-        raise ModelError(f"{path} is not a model file of this package")
-    if payload["format_version"] != FORMAT_VERSION:
-        raise ModelError(f"{path} has model format {payload['format_version']}, this package reads "
-                         f"format {FORMAT_VERSION}: retrain it with this version")
-    if payload.get("sklearn_version", "").split(".")[:2] != sklearn.__version__.split(".")[:2]:
-        raise ModelError(f"{path} was made with scikit-learn {payload.get('sklearn_version')}, but "
-                         f"{sklearn.__version__} is installed: install that version or retrain")
-    if not isinstance(payload["model"], LineClassifier):
-        raise ModelError(f"{path} does not hold a LineClassifier")
-    return payload
-
-
-def bundled_file(folder: str, name: str) -> Path | None:
-    """A file shipped with the package: `folder/name` beside classifier/ in the source tree, or
-    classifier/`folder`/`name` in an installed package (see package-dir in pyproject.toml)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / folder / name, here / folder / name):
-        if candidate.exists():
-            return candidate
-    return None
-
-
-def bundled_model_path() -> Path:
-    """models/default.joblib in the source tree, or the copy installed as classifier/models."""
-    found = bundled_file("models", "default.joblib")
-    if found is not None:
-        return found
-    raise ModelError("the bundled model models/default.joblib is missing; train one with "
-                     "'python -m classifier train ... -o models/default.joblib'")
-
-
-def load_bundled() -> LineClassifier:
-    """Load the model shipped with the package (models/default.joblib)."""
-    return load_model(bundled_model_path())
-
-
-def load_model(path: str | os.PathLike) -> LineClassifier:
-    """Load a trained LineClassifier from a model file (metadata in ``model.metadata_``).
-
-    Model files are pickles and loading one runs code from it: load only trusted files.
-    """
-    payload = read_model_file(path)
-    model = payload["model"]
-    model.metadata_ = {k: v for k, v in payload.items() if k != "model"}
-    return model
+def _spans(lengths: np.ndarray):
+    """(start, stop) ranges of consecutive lines, each at most BATCH_LINES lines and, unless
+    it is a single line, at most BATCH_CHARS characters."""
+    n = len(lengths)
+    ends = np.cumsum(lengths)
+    start = 0
+    while start < n:
+        done = int(ends[start - 1]) if start else 0
+        stop = int(np.searchsorted(ends, done + BATCH_CHARS, side="right"))
+        stop = max(start + 1, min(stop, start + BATCH_LINES, n))
+        yield start, stop
+        start = stop

@@ -18,11 +18,29 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
+
+# Hypothesis: the suite runs a modest number of examples without deadlines (the machine is shared,
+# timings are noisy); HYPOTHESIS_PROFILE=fuzz runs 10,000 examples per property test.
+settings.register_profile("suite", max_examples=100, deadline=None)
+settings.register_profile("fuzz", max_examples=10_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # plain `pytest` (not `python -m pytest`) from another folder
     sys.path.insert(0, str(REPO))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow (each more than ~10 s) run only with LINESIFT_SLOW_TESTS=1."""
+    if os.environ.get("LINESIFT_SLOW_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow; set LINESIFT_SLOW_TESTS=1 to run")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session", autouse=True)

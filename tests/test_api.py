@@ -134,17 +134,139 @@ def test_clean_with_a_threshold_above_one_is_empty(api_model):
     assert classifier.clean(PAGE, threshold=1.01) == ""
 
 
-# ----- bad input -------------------------------------------------------------------------------------
+# ----- unusual and bad input: the module functions and the LineClassifier methods alike -----------
 
-@pytest.mark.parametrize("bad", [None, 42])
-def test_a_non_str_line_raises_type_error_naming_the_line(api_model, bad):
-    with pytest.raises(TypeError, match=rf"line 1 is {type(bad).__name__}"):
-        classifier.predict(["Home", bad, "Share"])
+@pytest.fixture(params=["module", "model"])
+def api(request, api_model):
+    """The public functions (module level) or the same methods of the session LineClassifier."""
+    return classifier if request.param == "module" else api_model
 
 
-def test_a_page_that_is_none_raises_type_error(api_model):
+ODD_LINES = {
+    "nul": "Ferry\x00crews\x00wait",
+    "lone surrogates": "The river \ud800rose\udfff overnight.",
+    "control characters": "\x1b[1mHome\x1b[0m\x07\x08\x7f\x9f",
+    "rtl marks": "\u200f\u0645\u0631\u062d\u0628\u0627\u200e \u202ethe river rose\u202c",
+    "zero-width": "\u200b\u200c\u200d\ufeff",
+    "emoji": "\U0001F30A\U0001F6A2 Flood update \U0001F468\u200d\U0001F469\u200d\U0001F467 \U0001F1EB\U0001F1F7",
+    "mixed scripts": "Hochwasser 洪水 наводнение فيضان 홍수 inondation",
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_LINES))
+def test_unusual_characters_get_one_label_per_line_in_order(api, case):
+    page = PAGE[:3] + [ODD_LINES[case]] + PAGE[3:]
+    probs = api.predict_proba(page)
+    assert len(api.predict(page)) == len(probs) == len(page)
+    assert ((probs >= 0) & (probs <= 1)).all()
+    assert probs[4] == 0.0 and probs[3] > 0.0  # the blank line after it, and the line itself
+
+
+@pytest.mark.parametrize("case", sorted(ODD_LINES))
+def test_clean_returns_unusual_lines_unchanged(api, case):
+    page = [ODD_LINES[case]] + PAGE
+    assert api.clean(page, threshold=0.0) == "\n".join(page)  # threshold 0 keeps every line
+
+
+@pytest.mark.parametrize("fn", ["predict", "predict_proba", "clean"])
+def test_an_empty_page_gives_an_empty_result(api, fn):
+    assert len(getattr(api, fn)([])) == 0
+
+
+def test_predict_pages_of_no_pages_and_an_empty_page(api):
+    assert api.predict_pages([]) == []
+    assert api.predict_pages([[]]) == [[]]
+
+
+def test_a_page_of_blank_lines_is_all_boilerplate_with_probability_zero(api):
+    blank = ["", "  ", "\t", "\u3000"]
+    assert api.predict(blank) == [Label.BOILERPLATE] * 4
+    assert api.predict_proba(blank).tolist() == [0.0] * 4
+    assert api.clean(blank) == ""
+
+
+@pytest.mark.parametrize("bad", [None, 42, 4.2])
+@pytest.mark.parametrize("fn", ["predict", "predict_proba", "clean"])
+def test_a_non_str_line_raises_type_error_naming_the_line(api, fn, bad):
+    with pytest.raises(TypeError, match=rf"line 3 is {type(bad).__name__}, expected str"):
+        getattr(api, fn)(["Home", "Share", "Next", bad])
+
+
+def test_predict_pages_names_the_page_of_a_non_str_line(api):
+    with pytest.raises(TypeError, match=r"page 1: line 0 is NoneType"):
+        api.predict_pages([PAGE, [None]])
+
+
+@pytest.mark.parametrize("fn", ["predict", "predict_proba", "clean"])
+def test_a_page_that_is_none_raises_type_error(api, fn):
     with pytest.raises(TypeError, match="NoneType"):
-        classifier.predict(None)
+        getattr(api, fn)(None)
+
+
+def test_predict_pages_refuses_a_single_text(api):
+    with pytest.raises(TypeError, match="one text"):
+        api.predict_pages("\n".join(PAGE))
+
+
+def test_a_dict_page_raises_type_error(api):
+    with pytest.raises(TypeError, match="dict"):
+        api.predict({"lines": PAGE})
+
+
+def test_a_utf8_bytes_page_equals_its_text(api):
+    text = "\n".join(PAGE)
+    assert api.predict(text.encode("utf-8")) == api.predict(text)
+
+
+def test_utf8_bytes_lines_equal_their_text(api):
+    assert api.predict([line.encode("utf-8") for line in PAGE]) == api.predict(PAGE)
+
+
+def test_non_utf8_bytes_raise_value_error(api):
+    with pytest.raises(ValueError, match=r"line 1 is bytes that are not valid UTF-8"):
+        api.predict(["Home", "Caf\u00e9".encode("latin-1")])
+
+
+@pytest.mark.parametrize("dtype", [None, object])
+def test_a_numpy_array_of_lines_equals_the_list(api, dtype):
+    np.testing.assert_array_equal(api.predict_proba(np.array(PAGE, dtype=dtype)), api.predict_proba(PAGE))
+
+
+def test_a_generator_of_lines_equals_the_list(api):
+    assert api.clean(line for line in PAGE) == api.clean(PAGE)
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_crlf_and_cr_text_equals_the_lines(api, newline):
+    np.testing.assert_array_equal(api.predict_proba(newline.join(PAGE) + newline), api.predict_proba(PAGE))
+
+
+def test_a_list_item_holding_a_newline_is_one_line(api):
+    item = PAGE[4] + "\n" + PAGE[5]
+    page = PAGE[:4] + [item] + PAGE[6:]
+    assert len(api.predict(page)) == len(page)
+    assert api.clean(page, threshold=0.0).split("\n")[4:6] == [PAGE[4], PAGE[5]]
+
+
+def test_a_10_mb_line_gets_one_probability(api_model):
+    line = ("The river rose overnight, and the crews waited at the quay. " * 170_000)[:10_000_000]
+    probs = classifier.predict_proba(["Home", line, "Share"])
+    assert probs.shape == (3,) and ((probs >= 0) & (probs <= 1)).all()
+
+
+def test_a_page_of_50000_lines_gets_one_label_per_line(api_model):
+    page = (PAGE * 5_556)[:50_000]
+    probs = classifier.predict_proba(page)
+    assert len(probs) == 50_000
+    np.testing.assert_array_equal(probs == 0, np.array([not line.strip() for line in page]))
+
+
+@pytest.mark.slow
+def test_a_page_of_a_million_short_lines_gets_one_label_per_line(api_model):
+    page = ["Home", "Share", "", "The river rose."] * 250_000
+    labels = classifier.predict(page)
+    assert len(labels) == 1_000_000
+    assert labels[2::4] == [Label.BOILERPLATE] * 250_000
 
 
 # ----- models --------------------------------------------------------------------------------------
@@ -177,7 +299,7 @@ def test_module_functions_load_the_default_model_once(monkeypatch, trained_model
 
 def test_a_missing_bundled_model_raises_model_error(monkeypatch):
     monkeypatch.setattr(classifier, "_DEFAULT", None)
-    monkeypatch.setattr("classifier.model.bundled_file", lambda folder, name: None)
+    monkeypatch.setattr("classifier.modelio.bundled_file", lambda folder, name: None)
     with pytest.raises(classifier.ModelError, match="default.joblib"):
         classifier.predict(PAGE)
 

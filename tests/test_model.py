@@ -9,6 +9,7 @@ import pytest
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
+from classifier import model as model_module
 from classifier.corpus import Page
 from classifier.labels import Label
 from classifier.model import (FORMAT_VERSION, Config, LineClassifier, ModelError, load_model, read_model_file,
@@ -281,3 +282,20 @@ def test_crops_add_short_windows_of_the_same_site():
         assert window == pages[0][start:start + len(window)]
         assert window_labels == labels[0][start:start + len(window)]
     assert out_groups == ["s"] * 4 and out_weights == [2.0] * 4
+
+
+def test_spans_cover_every_line_once_within_the_limits(monkeypatch):
+    monkeypatch.setattr(model_module, "BATCH_LINES", 3)
+    monkeypatch.setattr(model_module, "BATCH_CHARS", 10)
+    lengths = np.array([4, 4, 4, 30, 1, 1, 1, 1, 0, 2])
+    spans = list(model_module._spans(lengths))
+    assert spans == [(0, 2), (2, 3), (3, 4), (4, 7), (7, 10)]
+
+
+def test_predicting_in_small_spans_gives_the_same_probabilities(trained_model, heldout_pages, monkeypatch):
+    pages = [p.lines for p in heldout_pages[:3]]
+    whole = trained_model.predict_proba_pages(pages)
+    monkeypatch.setattr(model_module, "BATCH_LINES", 7)
+    monkeypatch.setattr(model_module, "BATCH_CHARS", 300)
+    for a, b in zip(whole, trained_model.predict_proba_pages(pages)):
+        np.testing.assert_array_equal(a, b)
