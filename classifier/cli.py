@@ -39,13 +39,34 @@ def _log(msg: str) -> None:
 
 
 def _load(path: str | None):
-    from .model import load_model
-    return load_model(path or bundled_model_path())
+    from .model import load_bundled, load_model
+    return load_model(path) if path else load_bundled()
+
+
+def _warn(msg: str) -> None:
+    print(f"{PROG}: warning: {msg}", file=sys.stderr, flush=True)
+
+
+def _read_pages(paths, args):
+    """read_pages with the --encoding-errors and --on-error choices; skipped records are named
+    in one warning each, then counted."""
+    from .corpus import read_pages
+
+    skipped = []
+
+    def warn(msg: str) -> None:
+        skipped.append(msg)
+        _warn(msg)
+
+    pages = read_pages(paths, True, args.encoding_errors, args.on_error, warn)
+    if skipped:
+        _warn(f"skipped {len(skipped)} bad record(s) or page file(s); read {len(pages)} pages")
+    return pages
 
 
 # ----- predict -----------------------------------------------------------------------------
 
-def _read_text(name: str) -> str:
+def _read_text(name: str, errors: str = "strict") -> str:
     if name == "-":
         data = sys.stdin.buffer.read()
     else:
@@ -59,9 +80,9 @@ def _read_text(name: str) -> str:
         except (gzip.BadGzipFile, EOFError) as exc:
             raise CLIError(f"{name}: not a valid gzip file ({exc})") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8", errors)
     except UnicodeDecodeError as exc:
-        raise CLIError(f"{name}: not UTF-8 (byte offset {exc.start})") from None
+        raise CLIError(f"{name}: not UTF-8 at byte offset {exc.start}{_HINT}") from None
 
 
 def cmd_predict(args) -> int:
@@ -101,7 +122,7 @@ def _predict(args, model, out) -> int:
         return 0
     from .lines import split_lines
     for name in args.files:
-        lines = split_lines(_read_text(name))
+        lines = split_lines(_read_text(name, args.encoding_errors))
         probs = model.predict_proba(lines)
         if len(args.files) > 1:
             out.write(f"# {name}\n")
@@ -118,11 +139,14 @@ def _predict(args, model, out) -> int:
 def cmd_train(args) -> int:
     import numpy as np
 
-    from .corpus import corpus_sha256, read_pages
+    from .corpus import corpus_sha256
     from .evaluate import evaluate_pages, format_report
     from .model import Config, LineClassifier, ModelError, save_model
+    from .modelio import write_sha256
 
     output = Path(args.output)
+    if output.is_dir():
+        raise CLIError(f"{output} is a directory; -o takes the model file to write")
     try:
         is_bundled = output.resolve() == bundled_model_path().resolve()
     except ModelError:
@@ -130,10 +154,10 @@ def cmd_train(args) -> int:
     if is_bundled and not args.force:
         raise CLIError(f"{output} is the bundled model; pass --force to overwrite it")
     t0 = time.perf_counter()
-    pages = read_pages(args.data)
-    pages = [p for p in pages if p.lines]
+    pages = [p for p in _read_pages(args.data, args) if p.lines]
     if not pages:
         raise CLIError("no labelled pages found in the training data")
+    _check_classes(pages, "the training data")
     n_lines = sum(len(p.lines) for p in pages)
     sources = sorted({p.source or "?" for p in pages})
     _log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s) "
@@ -155,7 +179,9 @@ def cmd_train(args) -> int:
         held = set(rng.permutation(sites)[: max(1, len(sites) // 5)].tolist()) if len(sites) > 1 else set()
         fit_pages = [p for p in pages if p.group not in held]
         val_pages = [p for p in pages if p.group in held]
-        if held and fit_pages and val_pages:
+        if held and fit_pages and val_pages and _one_class(fit_pages):
+            _log(f"validation skipped: the pages left for training hold only {_one_class(fit_pages)} lines")
+        elif held and fit_pages and val_pages:
             _log(f"validation: training on {len(fit_pages)} pages, scoring {len(val_pages)} pages "
                  f"of {len(held)} held-out sites")
             val_model = fit(fit_pages)
@@ -173,8 +199,24 @@ def cmd_train(args) -> int:
                training_pages=len(pages), training_lines=n_lines,
                provenance=args.provenance or "",
                metrics=metrics)
+    if is_bundled:  # load_bundled() checks this digest before it unpickles the model
+        write_sha256(output)
     _log(f"wrote {output} ({output.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f}s")
     return 0
+
+
+def _one_class(pages) -> str | None:
+    """The only label of the pages' non-blank lines, if they hold one class only."""
+    found = {lab for p in pages for line, lab in zip(p.lines, p.labels) if line.strip()}
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _check_classes(pages, what: str) -> None:
+    if not any(line.strip() for p in pages for line in p.lines):
+        raise CLIError(f"{what} holds no non-blank lines")
+    only = _one_class(pages)
+    if only:
+        raise CLIError(f"{what} holds one class only ({only} lines); training needs content and boilerplate lines")
 
 
 def _parse_weights(specs: list[str], sources: list[str]) -> dict[str, float]:
@@ -196,12 +238,11 @@ def _parse_weights(specs: list[str], sources: list[str]) -> dict[str, float]:
 # ----- evaluate ----------------------------------------------------------------------------
 
 def cmd_evaluate(args) -> int:
-    from .corpus import read_pages
     from .evaluate import evaluate_pages, format_report
 
     data = args.data or [str(bundled_data_path("test"))]
     model = _load(args.model)
-    pages = [p for p in read_pages(data) if p.lines]
+    pages = [p for p in _read_pages(data, args) if p.lines]
     if not pages:
         raise CLIError("no labelled pages to evaluate")
     t0 = time.perf_counter()
@@ -222,9 +263,8 @@ def cmd_evaluate(args) -> int:
 
 def cmd_stats(args) -> int:
     from collections import Counter
-    from .corpus import read_pages
 
-    pages = read_pages(args.data or [str(bundled_data_path(s)) for s in ("train", "test")])
+    pages = _read_pages(args.data or [str(bundled_data_path(s)) for s in ("train", "test")], args)
     labels = Counter(lab for p in pages for lab in (p.labels or []))
     total = sum(labels.values())
     print(f"pages: {len(pages)}   sites: {len({p.group for p in pages})}   lines: {total}")
@@ -254,6 +294,19 @@ def _probability(text: str) -> float:
     return value
 
 
+_HINT = "; --encoding-errors replace decodes such bytes as U+FFFD"
+
+
+def _input_flags(p: argparse.ArgumentParser, records: bool = True) -> None:
+    p.add_argument("--encoding-errors", choices=("strict", "replace"), default="strict",
+                   help="bytes that are not UTF-8: stop with the file and byte offset (strict, default) "
+                        "or decode them as U+FFFD (replace)")
+    if records:
+        p.add_argument("--on-error", choices=("stop", "skip"), default="stop",
+                       help="a bad JSONL record or page file: stop with its file:line (default) or skip "
+                            "it with a warning naming it")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .model import DEFAULT_THRESHOLD
 
@@ -268,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
                    help="P(content) a line needs to be content (default 0.5; higher keeps less)")
     p.add_argument("-o", "--output", help="write here instead of stdout")
+    _input_flags(p, records=False)  # for page text files; --jsonl input has its own handling
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("train", help="train a model from labelled pages")
@@ -286,7 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="weight the pages of one source (a JSONL record's 'source', else the file name "
                         "stem), e.g. --weight linesift=5; repeatable")
     p.add_argument("--provenance", help="text describing the training data, stored in the model")
-    p.add_argument("--force", action="store_true", help="allow overwriting the bundled model")
+    p.add_argument("--force", action="store_true",
+                   help="allow overwriting the bundled model (its recorded sha256 is updated too)")
+    _input_flags(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="score a model on labelled pages (default: the bundled test set)")
@@ -296,10 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="P(content) a line needs to be content (default 0.5)")
     p.add_argument("--by", help="comma-separated groupings: source,kind,lang,site (default source,kind,lang)")
     p.add_argument("--json", help="also write the numbers to this JSON file")
+    _input_flags(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("stats", help="corpus statistics (default: the bundled corpus)")
     p.add_argument("data", nargs="*", metavar="DATA")
+    _input_flags(p)
     p.set_defaults(func=cmd_stats)
     return parser
 
@@ -309,10 +367,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = argv
-    from .corpus import CorpusError
+    from .corpus import CorpusError, NotUTF8Error
     from .model import ModelError
     try:
         return args.func(args)
+    except NotUTF8Error as exc:
+        print(f"{PROG}: error: {exc}{_HINT}", file=sys.stderr)
+        return 1
     except (CLIError, CorpusError, ModelError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1

@@ -21,6 +21,7 @@ import gzip
 import hashlib
 import json
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from urllib.parse import urlsplit
 
 from .labels import Label
 
-__all__ = ["Page", "CorpusError", "read_pages", "read_jsonl", "read_page_file", "write_jsonl",
+__all__ = ["Page", "CorpusError", "NotUTF8Error", "read_pages", "read_jsonl", "read_page_file", "write_jsonl",
            "write_page_file", "corpus_sha256", "iter_data_files", "PAGE_SUFFIX"]
 
 PAGE_SUFFIX = ".tsv"
@@ -39,6 +40,17 @@ _KNOWN_FIELDS = {"id", "lines", "labels", "source", "site", "url", "gold_text", 
 
 class CorpusError(ValueError):
     """A labelled page file that cannot be used; the message names the file and line."""
+
+
+class NotUTF8Error(CorpusError):
+    """A page file or record that is not UTF-8; the message gives the byte offset."""
+
+
+def _check_policy(errors: str, on_error: str) -> None:
+    if errors not in ("strict", "replace"):
+        raise ValueError(f"errors must be 'strict' or 'replace', got {errors!r}")
+    if on_error not in ("stop", "skip"):
+        raise ValueError(f"on_error must be 'stop' or 'skip', got {on_error!r}")
 
 
 @dataclass
@@ -113,8 +125,12 @@ def page_from_json(obj: object, where: str, require_labels: bool = True) -> Page
     if not isinstance(obj, dict):
         raise CorpusError(f"{where}: expected a JSON object, got {type(obj).__name__}")
     lines = obj.get("lines")
-    if not isinstance(lines, list) or not all(isinstance(s, str) for s in lines):
+    if not isinstance(lines, list):
         raise CorpusError(f"{where}: 'lines' must be a list of strings")
+    for i, line in enumerate(lines):
+        if not isinstance(line, str):
+            raise CorpusError(f"{where}: 'lines' must be a list of strings; item {i + 1} is "
+                              f"{type(line).__name__}")
     labels = obj.get("labels")
     if labels is None:
         if require_labels:
@@ -133,40 +149,78 @@ def page_from_json(obj: object, where: str, require_labels: bool = True) -> Page
                 extra={k: v for k, v in obj.items() if k not in _KNOWN_FIELDS})
 
 
-def read_jsonl(path: str | os.PathLike, require_labels: bool = True) -> Iterator[Page]:
-    """Yield the pages of a JSONL (or .jsonl.gz) file. Blank lines are skipped."""
+def read_jsonl(path: str | os.PathLike, require_labels: bool = True, errors: str = "strict",
+               on_error: str = "stop", warn=None) -> Iterator[Page]:
+    """Yield the pages of a JSONL (or .jsonl.gz) file. Blank lines are skipped.
+
+    errors: "strict" raises NotUTF8Error (file:line and byte offset) on bytes that are not
+    UTF-8; "replace" decodes them as U+FFFD. on_error: "stop" raises CorpusError naming
+    file:line for a bad record; "skip" calls warn(message) and goes on with the next record.
+    A damaged gzip stream always stops: the records after it cannot be found.
+    """
+    _check_policy(errors, on_error)
     path = Path(path)
+    offset = 0
     with _open_binary(path) as fh:
         try:
             for number, raw in enumerate(fh, 1):
                 where = f"{path}:{number}"
                 try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise CorpusError(f"{where}: not UTF-8 (bad byte at column {exc.start + 1})") from None
-                if not text.strip():
-                    continue
-                try:
-                    obj = json.loads(text)
-                except ValueError as exc:
-                    raise CorpusError(f"{where}: not valid JSON ({getattr(exc, 'msg', exc)})") from None
-                page = page_from_json(obj, where, require_labels)
-                if not page.source:
-                    page.source = path.name.split(".")[0]
-                yield page
-        except (gzip.BadGzipFile, EOFError) as exc:
+                    yield _jsonl_record(raw, where, path, offset, require_labels, errors)
+                except CorpusError as exc:
+                    if on_error == "stop":
+                        raise
+                    (warn or _quiet)(f"{exc}; record skipped")
+                except _Blank:
+                    pass
+                offset += len(raw)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
             raise CorpusError(f"{path}: not a valid gzip file ({exc})") from None
 
 
-def read_page_file(path: str | os.PathLike, require_labels: bool = True) -> Page:
-    """Read one hand-editable page file (label TAB text per line)."""
+class _Blank(Exception):
+    """A blank JSONL line: skipped silently."""
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+def _jsonl_record(raw: bytes, where: str, path: Path, offset: int, require_labels: bool, errors: str) -> Page:
+    try:
+        text = raw.decode("utf-8", errors)
+    except UnicodeDecodeError as exc:
+        packed = " of the uncompressed data" if path.name.endswith(".gz") else ""
+        raise NotUTF8Error(f"{where}: not UTF-8 at byte offset {offset + exc.start}{packed} "
+                           f"(column {exc.start + 1} of the line)") from None
+    if not text.strip():
+        raise _Blank
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        raise CorpusError(f"{where}: not valid JSON ({getattr(exc, 'msg', exc)})") from None
+    page = page_from_json(obj, where, require_labels)
+    if not page.source:
+        page.source = path.name.split(".")[0]
+    return page
+
+
+def read_page_file(path: str | os.PathLike, require_labels: bool = True, errors: str = "strict") -> Page:
+    """Read one hand-editable page file (label TAB text per line).
+
+    errors: "strict" raises NotUTF8Error with the byte offset and line of the first byte that is
+    not UTF-8; "replace" decodes such bytes as U+FFFD.
+    """
+    _check_policy(errors, "stop")
     path = Path(path)
     lines, labels, header = [], [], {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path}: not UTF-8 (bad byte at offset {exc.start})") from None
     from .lines import split_lines
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8", errors)
+    except UnicodeDecodeError as exc:
+        line = len(split_lines(data[:exc.start].decode("utf-8") + "x"))
+        raise NotUTF8Error(f"{path}: not UTF-8 at byte offset {exc.start} (line {line})") from None
     for number, raw in enumerate(split_lines(text), 1):
         if not lines and raw.startswith("#"):
             key, _, value = raw.lstrip("# ").partition(":")
@@ -210,14 +264,25 @@ def _is_data_file(path: Path) -> bool:
     return path.name.endswith(_JSONL_SUFFIXES) or path.suffix == PAGE_SUFFIX
 
 
-def read_pages(paths: Iterable[str | os.PathLike], require_labels: bool = True) -> list[Page]:
-    """Read every page under the given files/directories, in a stable order."""
+def read_pages(paths: Iterable[str | os.PathLike], require_labels: bool = True, errors: str = "strict",
+               on_error: str = "stop", warn=None) -> list[Page]:
+    """Read every page under the given files/directories, in a stable order.
+
+    errors and on_error as for read_jsonl; with on_error="skip" a bad page file is skipped
+    whole (it is one page). Missing files and empty directories always raise CorpusError.
+    """
+    _check_policy(errors, on_error)
     pages: list[Page] = []
     for f in iter_data_files(paths):
         if f.name.endswith(_JSONL_SUFFIXES):
-            pages.extend(read_jsonl(f, require_labels))
-        else:
-            pages.append(read_page_file(f, require_labels))
+            pages.extend(read_jsonl(f, require_labels, errors, on_error, warn))
+            continue
+        try:
+            pages.append(read_page_file(f, require_labels, errors))
+        except CorpusError as exc:
+            if on_error == "stop":
+                raise
+            (warn or _quiet)(f"{exc}; page file skipped")
     return pages
 
 
@@ -251,5 +316,6 @@ def corpus_sha256(pages: Iterable[Page]) -> str:
     """A digest of the pages' ids, lines and labels in order: identifies a training corpus."""
     h = hashlib.sha256()
     for page in pages:
-        h.update(json.dumps([page.id, page.lines, page.labels], ensure_ascii=False).encode("utf-8"))
+        # surrogatepass: a lone surrogate from a broken scrape must not stop training
+        h.update(json.dumps([page.id, page.lines, page.labels], ensure_ascii=False).encode("utf-8", "surrogatepass"))
     return h.hexdigest()

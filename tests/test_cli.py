@@ -206,6 +206,48 @@ def test_predict_non_utf8_file_is_a_one_line_error(capsys, tmp_path, model_args)
     assert "latin1.txt" in row and "UTF-8" in row
 
 
+def test_predict_non_utf8_error_gives_the_byte_offset_and_the_flag(capsys, tmp_path, model_args):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Home\nCaf\u00e9 du port\n".encode("latin-1"))
+    row = assert_one_line_error(capsys, cli.main(["predict", str(path), *model_args]))
+    assert "byte offset 8" in row and "--encoding-errors replace" in row
+
+
+def test_predict_encoding_errors_replace_decodes_bad_bytes(capsys, tmp_path, model_args):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Home\nCaf\u00e9 du port\n".encode("latin-1"))
+    assert cli.main(["predict", "--encoding-errors", "replace", str(path), *model_args]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert [row.split("\t")[2] for row in rows] == ["Home", "Caf\ufffd du port"]
+
+
+def test_predict_reads_a_skops_model(capsys, page_file, trained_model, tmp_path):
+    pytest.importorskip("skops")
+    from classifier.modelio import save_model
+
+    path = save_model(trained_model, tmp_path / "shared.skops")
+    assert cli.main(["predict", str(page_file), "--model", str(path)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == len(PAGE)
+
+
+def test_predict_with_a_directory_as_model_is_a_one_line_error(capsys, page_file, tmp_path):
+    row = assert_one_line_error(capsys, cli.main(["predict", str(page_file), "--model", str(tmp_path)]))
+    assert "is a directory" in row
+
+
+def test_an_interrupted_predict_leaves_the_old_output_intact(capsys, page_file, model_args, tmp_path, monkeypatch):
+    out = tmp_path / "labels.tsv"
+    out.write_text("old labels\n", encoding="utf-8")
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "labels_from_proba", stop)
+    assert cli.main(["predict", str(page_file), "-o", str(out), *model_args]) == 130
+    assert out.read_text(encoding="utf-8") == "old labels\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.tsv", "page.txt"]
+
+
 def test_predict_jsonl_missing_file_is_a_one_line_error(capsys, tmp_path, model_args):
     row = assert_one_line_error(capsys, cli.main(["predict", "--jsonl", str(tmp_path / "nope.jsonl"), *model_args]))
     assert "nope.jsonl" in row
@@ -308,6 +350,121 @@ def test_train_missing_data_is_a_one_line_error(capsys, tmp_path):
     assert_one_line_error(capsys, cli.main(["train", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "m")]))
 
 
+def _jsonl(path, records):
+    """Write records (dicts, or raw str rows) as a JSONL file."""
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_train_with_a_directory_as_output_fails_before_training(capsys, tiny_corpus, tmp_path):
+    row = assert_one_line_error(capsys, cli.main(["train", str(tiny_corpus), "-o", str(tmp_path)]))
+    assert "is a directory" in row
+
+
+def test_train_malformed_record_stops_naming_file_and_line(capsys, tiny_corpus, tmp_path):
+    rows = tiny_corpus.read_text(encoding="utf-8").splitlines()
+    data = _jsonl(tmp_path / "broken.jsonl", rows[:3] + ['{"id": "cut", "lines": ["Home"'] + rows[3:])
+    row = assert_one_line_error(capsys, cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib")]))
+    assert "broken.jsonl:4: not valid JSON" in row
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_train_on_error_skip_skips_a_malformed_record_with_a_warning(capsys, tiny_corpus, tmp_path):
+    rows = tiny_corpus.read_text(encoding="utf-8").splitlines()
+    data = _jsonl(tmp_path / "broken.jsonl", rows[:3] + ['{"id": "cut", "lines": ["Home"'] + rows[3:])
+    code = cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib"), "--no-validate", "--on-error", "skip"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert re.search(r"^linesift: warning: .*broken\.jsonl:4: not valid JSON.*; record skipped$", err, re.MULTILINE)
+    assert "skipped 1 bad record(s)" in err
+    assert load_model(tmp_path / "m.joblib").metadata_["training_pages"] == 10
+
+
+def test_train_non_utf8_record_names_the_line_and_byte_offset(capsys, tiny_corpus, tmp_path):
+    rows = tiny_corpus.read_text(encoding="utf-8").encode("utf-8").splitlines(keepends=True)
+    bad = json.dumps({"id": "x", "lines": ["Caf\u00e9"], "labels": ["content"]}, ensure_ascii=False)
+    data = tmp_path / "latin1.jsonl"
+    data.write_bytes(b"".join(rows[:2]) + bad.encode("latin-1") + b"\n" + b"".join(rows[2:]))
+    row = assert_one_line_error(capsys, cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib")]))
+    offset = len(b"".join(rows[:2])) + bad.encode("latin-1").index(b"\xe9")
+    assert f"latin1.jsonl:3: not UTF-8 at byte offset {offset}" in row
+    assert "--encoding-errors replace" in row
+
+
+def _page_files(folder, encoding="utf-8"):
+    """Two page files (both labels), one of them with a non-ASCII character in `encoding`."""
+    folder.mkdir()
+    (folder / "a.tsv").write_text("boilerplate\tHome\ncontent\tThe river rose overnight.\n", encoding="utf-8")
+    (folder / "b.tsv").write_text("boilerplate\tShare\ncontent\tCaf\u00e9 crews waited at the quay.\n",
+                                  encoding=encoding)
+    return folder
+
+
+def test_train_non_utf8_page_file_names_the_file_and_byte_offset(capsys, tmp_path):
+    folder = _page_files(tmp_path / "pages", "latin-1")
+    row = assert_one_line_error(capsys, cli.main(["train", str(folder), "-o", str(tmp_path / "m.joblib")]))
+    assert "b.tsv: not UTF-8 at byte offset 29 (line 2)" in row
+
+
+def test_train_encoding_errors_replace_reads_the_page_file(capsys, tmp_path):
+    folder = _page_files(tmp_path / "pages", "latin-1")
+    code = cli.main(["train", str(folder), "-o", str(tmp_path / "m.joblib"), "--no-validate",
+                     "--encoding-errors", "replace"])
+    assert code == 0, capsys.readouterr().err
+    assert load_model(tmp_path / "m.joblib").metadata_["training_lines"] == 4
+
+
+def test_train_labels_lines_length_mismatch_is_a_one_line_error(capsys, tmp_path):
+    data = _jsonl(tmp_path / "short.jsonl", [{"id": "s", "lines": ["Home", "Story.", "Share"],
+                                               "labels": ["boilerplate", "content"]}])
+    row = assert_one_line_error(capsys, cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib")]))
+    assert "short.jsonl:1: 2 labels for 3 lines" in row
+
+
+def test_train_unknown_label_in_a_page_file_is_a_one_line_error(capsys, tmp_path):
+    folder = _page_files(tmp_path / "pages")
+    (folder / "c.tsv").write_text("nav\tHome\n", encoding="utf-8")
+    row = assert_one_line_error(capsys, cli.main(["train", str(folder), "-o", str(tmp_path / "m.joblib")]))
+    assert "c.tsv:1: label 'nav'" in row
+
+
+def test_train_empty_training_set_is_a_one_line_error(capsys, tmp_path):
+    data = _jsonl(tmp_path / "empty.jsonl", [])
+    row = assert_one_line_error(capsys, cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib")]))
+    assert "no labelled pages" in row
+
+
+def test_train_blank_only_training_set_is_a_one_line_error(capsys, tmp_path):
+    data = _jsonl(tmp_path / "blank.jsonl", [{"id": "b", "lines": ["", " "], "labels": ["boilerplate"] * 2}])
+    row = assert_one_line_error(capsys, cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib")]),
+                                after_progress=True)
+    assert "no non-blank lines" in row
+
+
+def test_train_force_on_the_bundled_model_records_its_sha256(capsys, monkeypatch, tiny_corpus, tmp_path):
+    from classifier.modelio import file_sha256
+
+    bundled = tmp_path / "default.joblib"
+    bundled.write_bytes(b"the bundled model")
+    monkeypatch.setattr(cli, "bundled_model_path", lambda: bundled)
+    assert cli.main(["train", str(tiny_corpus), "-o", str(bundled), "--force", "--no-validate"]) == 0
+    record = (tmp_path / "default.joblib.sha256").read_text(encoding="utf-8")
+    assert record == f"{file_sha256(bundled)}  default.joblib\n"
+
+
+def test_train_accepts_lone_surrogates_in_the_data(capsys, tiny_corpus, tmp_path):
+    rows = tiny_corpus.read_text(encoding="utf-8").splitlines()
+    odd = {"id": "odd", "lines": ["Home", "The river \ud800rose overnight."], "labels": ["boilerplate", "content"]}
+    data = _jsonl(tmp_path / "odd.jsonl", rows + [json.dumps(odd)])  # json escapes the surrogate as \\ud800
+    assert cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib"), "--no-validate"]) == 0, \
+        capsys.readouterr().err
+
+
+def test_train_elsewhere_writes_no_sha256_record(trained_by_cli):
+    path, _, _ = trained_by_cli
+    assert not path.with_name(path.name + ".sha256").exists()
+
+
 # ----- evaluate ---------------------------------------------------------------------------------
 
 def test_evaluate_json_writes_the_scores(capsys, tiny_corpus, model_args, tmp_path):
@@ -334,6 +491,44 @@ def test_evaluate_groups_by_the_requested_keys(capsys, tiny_corpus, model_args, 
     cli.main(["evaluate", str(tiny_corpus), "--by", "site", "--json", str(out), *model_args])
     groups = json.loads(out.read_text(encoding="utf-8"))["groups"]
     assert sorted(groups["site"]) == [f"site-{i}.example" for i in range(5)]
+
+
+def test_evaluate_malformed_record_stops_naming_file_and_line(capsys, tiny_corpus, model_args, tmp_path):
+    rows = tiny_corpus.read_text(encoding="utf-8").splitlines()
+    data = _jsonl(tmp_path / "broken.jsonl", rows[:1] + ["[1, 2]"] + rows[1:])
+    row = assert_one_line_error(capsys, cli.main(["evaluate", str(data), *model_args]))
+    assert "broken.jsonl:2: expected a JSON object" in row
+
+
+def test_evaluate_on_error_skip_scores_the_other_pages(capsys, tiny_corpus, model_args, tmp_path):
+    rows = tiny_corpus.read_text(encoding="utf-8").splitlines()
+    data = _jsonl(tmp_path / "broken.jsonl", rows[:1] + ["[1, 2]"] + rows[1:])
+    assert cli.main(["evaluate", str(data), "--on-error", "skip", *model_args]) == 0
+    captured = capsys.readouterr()
+    assert "broken.jsonl:2: expected a JSON object, got list; record skipped" in captured.err
+    assert re.search(r"^all\s+10\s+\d+", captured.out, re.MULTILINE)
+
+
+def test_evaluate_unknown_label_is_a_one_line_error(capsys, model_args, tmp_path):
+    data = _jsonl(tmp_path / "nav.jsonl", [{"id": "n", "lines": ["Home"], "labels": ["navigation"]}])
+    row = assert_one_line_error(capsys, cli.main(["evaluate", str(data), *model_args]))
+    assert "nav.jsonl:1: label 1 is 'navigation'" in row
+
+
+def test_evaluate_missing_file_is_a_one_line_error(capsys, model_args, tmp_path):
+    row = assert_one_line_error(capsys, cli.main(["evaluate", str(tmp_path / "gone.jsonl"), *model_args]))
+    assert "gone.jsonl: no such file" in row
+
+
+def test_evaluate_directory_without_page_files_is_a_one_line_error(capsys, model_args, tmp_path):
+    row = assert_one_line_error(capsys, cli.main(["evaluate", str(tmp_path), *model_args]))
+    assert "holds no .jsonl" in row
+
+
+def test_evaluate_non_utf8_page_file_names_it(capsys, model_args, tmp_path):
+    folder = _page_files(tmp_path / "pages", "latin-1")
+    row = assert_one_line_error(capsys, cli.main(["evaluate", str(folder), *model_args]))
+    assert "b.tsv: not UTF-8 at byte offset 29" in row
 
 
 # ----- stats ------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from classifier.corpus import (CorpusError, Page, corpus_sha256, read_jsonl, read_page_file, read_pages,
-                               write_jsonl, write_page_file)
+from classifier.corpus import (CorpusError, NotUTF8Error, Page, corpus_sha256, read_jsonl, read_page_file,
+                               read_pages, write_jsonl, write_page_file)
 
 
 def _full_page(**changes):
@@ -154,6 +154,63 @@ def test_non_utf8_jsonl_error_names_the_line(tmp_path):
         list(read_jsonl(path))
 
 
+def test_non_utf8_jsonl_error_gives_the_byte_offset_in_the_file(tmp_path):
+    data = GOOD.encode() * 2 + b'{"id": "b", "lines": ["caf\xe9"], "labels": ["content"]}\n'
+    path = _write_bytes(tmp_path / "bad.jsonl", data)
+    offset = data.index(b"\xe9")
+    with pytest.raises(NotUTF8Error, match=rf"bad\.jsonl:3: not UTF-8 at byte offset {offset} "):
+        list(read_jsonl(path))
+
+
+def test_read_jsonl_errors_replace_decodes_bad_bytes(tmp_path):
+    path = _write_bytes(tmp_path / "bad.jsonl", b'{"id": "b", "lines": ["caf\xe9"], "labels": ["content"]}\n')
+    assert next(read_jsonl(path, errors="replace")).lines == ["caf\ufffd"]
+
+
+def test_read_jsonl_on_error_skip_warns_and_keeps_the_other_records(tmp_path):
+    path = _jsonl(tmp_path, GOOD, "{broken\n", GOOD, json.dumps({"id": "x", "lines": ["a"], "labels": []}) + "\n", GOOD)
+    warnings = []
+    pages = list(read_jsonl(path, on_error="skip", warn=warnings.append))
+    assert len(pages) == 3
+    assert [w.split(": ", 1)[0].rsplit("/", 1)[-1] for w in warnings] == ["bad.jsonl:2", "bad.jsonl:4"]
+    assert all(w.endswith("; record skipped") for w in warnings)
+
+
+def test_read_jsonl_on_error_skip_also_skips_non_utf8_records(tmp_path):
+    path = _write_bytes(tmp_path / "bad.jsonl", GOOD.encode() + b'{"lines": ["\xff"]}\n' + GOOD.encode())
+    warnings = []
+    assert len(list(read_jsonl(path, on_error="skip", warn=warnings.append))) == 2
+    assert "bad.jsonl:2: not UTF-8" in warnings[0]
+
+
+def test_read_pages_on_error_skip_skips_a_bad_page_file_whole(tmp_path):
+    (tmp_path / "a.tsv").write_text("content\tThe river rose.\n", encoding="utf-8")
+    (tmp_path / "b.tsv").write_text("nav\tHome\n", encoding="utf-8")
+    warnings = []
+    pages = read_pages([tmp_path], on_error="skip", warn=warnings.append)
+    assert [p.id for p in pages] == ["a"]
+    assert "b.tsv:1: label 'nav'" in warnings[0] and warnings[0].endswith("; page file skipped")
+
+
+@pytest.mark.parametrize("kwargs", [{"errors": "ignore"}, {"on_error": "warn"}])
+def test_read_pages_rejects_an_unknown_policy(tmp_path, kwargs):
+    with pytest.raises(ValueError, match="must be"):
+        read_pages([_jsonl(tmp_path, GOOD)], **kwargs)
+
+
+def test_a_truncated_gzip_file_raises_corpus_error(tmp_path):
+    data = gzip.compress((GOOD * 200).encode())
+    path = _write_bytes(tmp_path / "cut.jsonl.gz", data[: len(data) // 2])
+    with pytest.raises(CorpusError, match=r"cut\.jsonl\.gz: not a valid gzip file"):
+        list(read_jsonl(path, on_error="skip"))
+
+
+def test_a_non_str_line_is_named_by_its_position(tmp_path):
+    path = _jsonl(tmp_path, json.dumps({"id": "b", "lines": ["a", None], "labels": ["content", "content"]}))
+    with pytest.raises(CorpusError, match=r"bad\.jsonl:1: 'lines' must be a list of strings; item 2 is NoneType"):
+        list(read_jsonl(path))
+
+
 # ----- page files ----------------------------------------------------------------------------------
 
 def test_page_file_round_trip_keeps_lines_labels_and_header(tmp_path):
@@ -292,3 +349,8 @@ def test_unknown_jsonl_fields_are_written_back(tmp_path):
     out = tmp_path / "out.jsonl"
     write_jsonl([page], out)
     assert json.loads(out.read_text(encoding="utf-8"))["crawl"] == {"ts": 5}
+
+
+def test_corpus_sha256_accepts_lone_surrogates():
+    page = _full_page(lines=["Home", "broken \ud800 scrape", "", "x", "y"])
+    assert corpus_sha256([page]) != corpus_sha256([_full_page()])
