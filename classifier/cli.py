@@ -372,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except NotUTF8Error as exc:
-        print(f"{PROG}: error: {exc}{_HINT}", file=sys.stderr)
+        hint = "" if getattr(args, "jsonl", False) else _HINT  # predict --jsonl reads records its own way
+        print(f"{PROG}: error: {exc}{hint}", file=sys.stderr)
         return 1
     except (CLIError, CorpusError, ModelError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

@@ -164,29 +164,27 @@ def read_jsonl(path: str | os.PathLike, require_labels: bool = True, errors: str
     with _open_binary(path) as fh:
         try:
             for number, raw in enumerate(fh, 1):
-                where = f"{path}:{number}"
                 try:
-                    yield _jsonl_record(raw, where, path, offset, require_labels, errors)
+                    page = _jsonl_record(raw, f"{path}:{number}", path, offset, require_labels, errors)
                 except CorpusError as exc:
                     if on_error == "stop":
                         raise
                     (warn or _quiet)(f"{exc}; record skipped")
-                except _Blank:
-                    pass
+                    page = None
                 offset += len(raw)
+                if page is not None:
+                    yield page
         except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
             raise CorpusError(f"{path}: not a valid gzip file ({exc})") from None
-
-
-class _Blank(Exception):
-    """A blank JSONL line: skipped silently."""
 
 
 def _quiet(message: str) -> None:
     pass
 
 
-def _jsonl_record(raw: bytes, where: str, path: Path, offset: int, require_labels: bool, errors: str) -> Page:
+def _jsonl_record(raw: bytes, where: str, path: Path, offset: int, require_labels: bool,
+                  errors: str) -> Page | None:
+    """One JSONL line as a Page (None for a blank line); offset is the line's first byte in the file."""
     try:
         text = raw.decode("utf-8", errors)
     except UnicodeDecodeError as exc:
@@ -194,7 +192,7 @@ def _jsonl_record(raw: bytes, where: str, path: Path, offset: int, require_label
         raise NotUTF8Error(f"{where}: not UTF-8 at byte offset {offset + exc.start}{packed} "
                            f"(column {exc.start + 1} of the line)") from None
     if not text.strip():
-        raise _Blank
+        return None
     try:
         obj = json.loads(text)
     except ValueError as exc:

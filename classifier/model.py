@@ -28,7 +28,7 @@ from .modelio import (FORMAT_VERSION, ModelError, bundled_file, bundled_model_pa
                       read_model_file, save_model)
 
 __all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "bundled_model_path",
-           "bundled_file", "ModelError", "FORMAT_VERSION", "DEFAULT_THRESHOLD"]
+           "bundled_file", "read_model_file", "ModelError", "FORMAT_VERSION", "DEFAULT_THRESHOLD"]
 
 #: P(content) at or above which a line is content: 0.5, where the log-loss-trained model's two
 #: classes are equally likely. Not tuned; callers trade precision for recall with `threshold=`.
@@ -216,8 +216,8 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             score[a:b] = self.features_.score(lines[a:b], coef, intercept, shape[a:b])
         ctx = context_features(score, shape, offsets, self._repeats(lines, offsets))
         proba = np.empty(n)
-        for a, b in _spans(np.zeros(n, dtype=np.int64)):
-            proba[a:b] = self.context_model_.predict_proba(ctx[a:b])[:, 1]
+        for a in range(0, n, BATCH_LINES):
+            proba[a:a + BATCH_LINES] = self.context_model_.predict_proba(ctx[a:a + BATCH_LINES])[:, 1]
         return proba
 
     # ----- prediction -------------------------------------------------------------------

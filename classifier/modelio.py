@@ -131,6 +131,12 @@ def _skops():
     return sio
 
 
+def _brief(exc: Exception) -> str:
+    """An exception as one short line, for a ModelError message."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:80]}" if text else type(exc).__name__
+
+
 def _read_joblib(path: Path) -> object:
     import joblib
     from sklearn.exceptions import InconsistentVersionWarning
@@ -142,7 +148,7 @@ def _read_joblib(path: Path) -> object:
             return joblib.load(path)
         except Exception as exc:  # joblib/pickle raise many types for damaged files
             raise ModelError(f"model file {path} is damaged, not a model file, or made by incompatible "
-                             f"versions ({type(exc).__name__}: {str(exc)[:80]})") from None
+                             f"versions ({_brief(exc)})") from None
 
 
 def _read_skops(path: Path) -> object:
@@ -158,8 +164,7 @@ def _read_skops(path: Path) -> object:
     try:
         return sio.loads(data, trusted=list(found))
     except Exception as exc:
-        raise ModelError(f"model file {path} is damaged or made by incompatible versions "
-                         f"({type(exc).__name__}: {str(exc)[:80]})") from None
+        raise ModelError(f"model file {path} is damaged or made by incompatible versions ({_brief(exc)})") from None
 
 
 def _check_payload(payload: object, path: Path) -> dict:

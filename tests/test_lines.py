@@ -143,7 +143,8 @@ def test_as_lines_keeps_a_line_end_inside_a_list_item():
 
 
 @pytest.mark.parametrize("line", ["a\x00b", "\ud800 lone \udfff", "\x1b[31mred\x07", "\u200f\u202eabc",
-                                  "a\u200bb\ufeff", "\U0001F600\U0001F44D\U0001F3FD", "Hello Привет 你好 مرحبا"])
+                                  "a\u200bb\ufeff", "\U0001F600\U0001F44D\U0001F3FD",
+                                  "Hello Привет 你好 مرحبا"])
 def test_as_lines_passes_unusual_characters_through_unchanged(line):
     assert as_lines([line, "Share"]) == [line, "Share"]
 

@@ -117,7 +117,7 @@ def test_a_corrupted_model_file_raises_model_error(trained_model_file, tmp_path)
         load_model(path)
 
 
-def test_a_pickle_of_a_plain_text_file_raises_model_error(tmp_path):
+def test_a_text_file_is_not_a_model_file(tmp_path):
     path = tmp_path / "notes.joblib"
     path.write_text("model weights: see the wiki\n", encoding="utf-8")
     with pytest.raises(ModelError, match="notes.joblib"):
