@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 from .labels import Label, labels_from_proba
-from .model import bundled_file, bundled_model_path
 
 PROG = "linesift"
 
@@ -28,6 +27,8 @@ class CLIError(Exception):
 # ----- paths of bundled things -----------------------------------------------------------
 
 def bundled_data_path(split: str) -> Path:
+    from .model import bundled_file
+
     found = bundled_file("training_data", f"{split}.jsonl")
     if found is None:
         raise CLIError(f"the bundled {split} set training_data/{split}.jsonl is missing")
@@ -39,7 +40,7 @@ def _log(msg: str) -> None:
 
 
 def _load(path: str | None):
-    from .model import load_model
+    from .model import bundled_model_path, load_model
     return load_model(path or bundled_model_path())
 
 
@@ -64,16 +65,24 @@ def _read_text(name: str) -> str:
         raise CLIError(f"{name}: not UTF-8 (byte offset {exc.start})") from None
 
 
+def _atomic_output(target: Path):
+    """A temporary path beside `target`, checked to be writable there, for write-then-rename:
+    a failed run never leaves a truncated output, and `-o` naming an input cannot wipe it."""
+    if not target.parent.is_dir():
+        raise CLIError(f"{target.parent}: no such directory for the output")
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+
+
 def cmd_predict(args) -> int:
+    if args.jsonl:
+        return _predict_jsonl(args)
+    if args.jobs != 1:
+        raise CLIError("-j/--jobs works with --jsonl input only")
     model = _load(args.model)
     if not args.output:
         return _predict(args, model, sys.stdout)
-    # write beside the target, then rename: a failed run never leaves a truncated output, and
-    # `-o` naming an input file cannot wipe it before it is read
     target = Path(args.output)
-    if not target.parent.is_dir():
-        raise CLIError(f"{target.parent}: no such directory for the output")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = _atomic_output(target)
     try:
         with open(tmp, "w", encoding="utf-8") as out:
             status = _predict(args, model, out)
@@ -84,21 +93,42 @@ def cmd_predict(args) -> int:
     return status
 
 
+def _predict_jsonl(args) -> int:
+    from .batch import BadRecord, run_batch
+
+    if args.jobs < 1:
+        raise CLIError(f"-j/--jobs must be at least 1, got {args.jobs}")
+    # with workers the model loads in them only: this process stays small (no scikit-learn)
+    model = _load(args.model) if args.jobs == 1 else None
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    options = dict(model=model, model_path=args.model, jobs=args.jobs,
+                   threshold=args.threshold, clean=args.clean, on_error=args.on_error,
+                   replace_errors=args.encoding_errors == "replace", progress=progress,
+                   warn=lambda bad: _log(f"{PROG}: warning: {bad}, skipped" if args.on_error == "skip"
+                                         else f"{PROG}: error: {bad}"))
+    target = Path(args.output) if args.output else None
+    tmp = _atomic_output(target) if target else None
+    try:
+        if target:
+            with open(tmp, "wb") as out:
+                summary = run_batch(args.files, out, compress=target.name.endswith(".gz"), **options)
+            os.replace(tmp, target)
+        else:
+            summary = run_batch(args.files, sys.stdout.buffer, **options)
+            sys.stdout.flush()
+    except BadRecord as exc:  # an input that cannot be read at all
+        raise CLIError(str(exc)) from None
+    finally:
+        if tmp is not None and tmp.exists():
+            tmp.unlink()
+    if summary.n_bad and args.on_error == "skip":
+        more = summary.n_bad - len(summary.bad)
+        _log(f"{PROG}: warning: skipped {summary.n_bad} bad record(s)"
+             + (f" ({more} not shown)" if more else "") + f"; wrote {summary.pages} page(s)")
+    return 1 if summary.n_bad and args.on_error == "stop" else 0
+
+
 def _predict(args, model, out) -> int:
-    if args.jsonl:
-        from .corpus import read_jsonl
-        sources = ["/dev/stdin" if f == "-" else f for f in args.files]
-        for src in sources:
-            pages = list(read_jsonl(src, require_labels=False))
-            probs = model.predict_proba_pages([p.lines for p in pages])
-            for page, pr in zip(pages, probs):
-                rec = page.to_json()
-                rec["labels"] = [str(label) for label in labels_from_proba(pr, args.threshold)]
-                rec["proba"] = [round(float(x), 4) for x in pr]
-                if args.clean:
-                    rec["text"] = "\n".join(l for l, x in zip(page.lines, pr) if x >= args.threshold)
-                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        return 0
     from .lines import split_lines
     for name in args.files:
         lines = split_lines(_read_text(name))
@@ -120,7 +150,7 @@ def cmd_train(args) -> int:
 
     from .corpus import corpus_sha256, read_pages
     from .evaluate import evaluate_pages, format_report
-    from .model import Config, LineClassifier, ModelError, save_model
+    from .model import Config, LineClassifier, ModelError, bundled_model_path, save_model
 
     output = Path(args.output)
     try:
@@ -255,7 +285,7 @@ def _probability(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .model import DEFAULT_THRESHOLD
+    from .labels import DEFAULT_THRESHOLD
 
     parser = argparse.ArgumentParser(prog=PROG, description="Label scraped page lines as content or boilerplate.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -267,7 +297,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model file (default: the bundled model)")
     p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
                    help="P(content) a line needs to be content (default 0.5; higher keeps less)")
-    p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.add_argument("-o", "--output", help="write here instead of stdout (with --jsonl, a .gz name is gzipped)")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="with --jsonl: worker processes, each loading the model once (default 1)")
+    p.add_argument("--on-error", choices=("skip", "stop"), default="skip",
+                   help="with --jsonl: a bad record is reported and skipped (default) or stops the run "
+                        "after the records before it are written (exit status 1)")
+    p.add_argument("--encoding-errors", choices=("strict", "replace"), default="strict",
+                   help="with --jsonl: a record that is not UTF-8 is a bad record (strict, default) or "
+                        "is decoded with U+FFFD replacement characters (replace)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress with pages/s on stderr (default: when stderr is a terminal)")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("train", help="train a model from labelled pages")
@@ -309,14 +349,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = argv
-    from .corpus import CorpusError
-    from .model import ModelError
     try:
         return args.func(args)
-    except (CLIError, CorpusError, ModelError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:  # e.g. one-class training data, reported by the estimator
+    except (CLIError, ValueError) as exc:  # CorpusError and ModelError are ValueErrors too; and
+        # e.g. one-class training data is reported by the estimator as a ValueError
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly

@@ -279,7 +279,7 @@ def test_train_twice_with_the_same_seed_gives_identical_models(trained_by_cli, t
 def test_train_refuses_to_overwrite_the_bundled_model_without_force(capsys, monkeypatch, tiny_corpus, tmp_path):
     bundled = tmp_path / "default.joblib"
     bundled.write_bytes(b"the bundled model")
-    monkeypatch.setattr(cli, "bundled_model_path", lambda: bundled)
+    monkeypatch.setattr("classifier.model.bundled_model_path", lambda: bundled)
     row = assert_one_line_error(capsys, cli.main(["train", str(tiny_corpus), "-o", str(bundled)]))
     assert "--force" in row
     assert bundled.read_bytes() == b"the bundled model"
