@@ -1,4 +1,4 @@
-"""Command line: predict, train, evaluate and stats, as `python -m classifier` or `linesift`.
+"""Command line: predict, train, evaluate, label and stats, as `python -m classifier` or `linesift`.
 
 Errors are reported on stderr as one line ("linesift: error: ...") with exit status 2 (usage) or
 1 (bad data or model); no tracebacks for expected problems.
@@ -146,11 +146,11 @@ def _predict(args, model, out) -> int:
 # ----- train -------------------------------------------------------------------------------
 
 def cmd_train(args) -> int:
-    import numpy as np
-
-    from .corpus import corpus_sha256, read_pages
+    from .corpus import corpus_sha256, iter_data_files, read_pages
     from .evaluate import evaluate_pages, format_report
+    from .label import unreviewed_rows
     from .model import Config, LineClassifier, ModelError, bundled_model_path, save_model
+    from .retrain import add_base, compare_rows, content_key, format_comparison, holdout_folds
 
     output = Path(args.output)
     try:
@@ -159,17 +159,29 @@ def cmd_train(args) -> int:
         is_bundled = False
     if is_bundled and not args.force:
         raise CLIError(f"{output} is the bundled model; pass --force to overwrite it")
+    # the previous model, loaded first so a bad --compare-with fails before the long training
+    previous = _load(args.compare_with) if args.validate else None
     t0 = time.perf_counter()
-    pages = read_pages(args.data)
-    pages = [p for p in pages if p.lines]
+    user = [p for p in read_pages(args.data) if p.lines]
+    base = []
+    if args.base == "bundled":
+        base = [p for p in read_pages([bundled_data_path("train")]) if p.lines]
+    pages, n_base, n_dup = add_base(user, base)
     if not pages:
         raise CLIError("no labelled pages found in the training data")
+    if args.base == "bundled":
+        _log(f"base: the bundled train split, {n_base} pages"
+             + (f" ({n_dup} already in your data, not added twice)" if n_dup else ""))
+    marked = unreviewed_rows(iter_data_files(args.data))
+    if marked:
+        path, row = marked[0]
+        _log(f"note: {len(marked)} rows of your page files still carry a '?' review mark (first: "
+             f"{path}:{row}); each is trained with the label written before the mark")
     n_lines = sum(len(p.lines) for p in pages)
     sources = sorted({p.source or "?" for p in pages})
-    _log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s) "
-         f"(sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
+    _log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s)"
+         f"{' + base' if n_base else ''} (sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
     config = Config(random_state=args.seed, crops=args.crops)
-    groups = [p.group for p in pages]
     weight_of = _parse_weights(args.weight, sources)
 
     def fit(subset):
@@ -177,24 +189,37 @@ def cmd_train(args) -> int:
                                           [p.group for p in subset],
                                           [weight_of.get(p.source or "?", 1.0) for p in subset], log=_log)
 
-    metrics = {}
+    metrics, rows = {}, []
     if args.validate:
-        # hold out a fifth of the sites, chosen by the seed, to report scores on unseen sites
-        sites = sorted(set(groups))
-        rng = np.random.RandomState(args.seed)
-        held = set(rng.permutation(sites)[: max(1, len(sites) // 5)].tolist()) if len(sites) > 1 else set()
-        fit_pages = [p for p in pages if p.group not in held]
-        val_pages = [p for p in pages if p.group in held]
-        if held and fit_pages and val_pages:
-            _log(f"validation: training on {len(fit_pages)} pages, scoring {len(val_pages)} pages "
-                 f"of {len(held)} held-out sites")
-            val_model = fit(fit_pages)
-            report = evaluate_pages(val_pages, val_model.predict_proba_pages([p.lines for p in val_pages]),
-                                    args.threshold, ("source",))
-            _log(format_report(report, "validation (held-out sites):"))
+        folds, what = holdout_folds(pages, n_base, args.seed)
+        held_pages, after = [], []
+        for k, (fit_idx, held_idx) in enumerate(folds, 1):
+            _log(f"validation {k}/{len(folds)}: training on {len(fit_idx)} pages, scoring {len(held_idx)} "
+                 f"pages ({what})")
+            held = [pages[i] for i in held_idx]
+            after.extend(fit([pages[i] for i in fit_idx]).predict_proba_pages([p.lines for p in held]))
+            held_pages.extend(held)
+        if held_pages:
+            report = evaluate_pages(held_pages, after, args.threshold, ("source",))
+            _log(format_report(report, f"validation ({what}):"))
             metrics = {"validation": report.to_json()["overall"], "validation_by_source": report.groups}
+            before = previous.predict_proba_pages([p.lines for p in held_pages])
+            rows.append(compare_rows(what, held_pages, before, after, args.threshold))
     _log(f"training the final model on all {len(pages)} pages")
     model = fit(pages)
+    if args.validate:
+        trained = {content_key(p) for p in pages}
+        test_all = [p for p in read_pages([bundled_data_path("test")]) if p.lines]
+        test = [p for p in test_all if content_key(p) not in trained]
+        name = "bundled test set" + (f" ({len(test_all) - len(test)} pages you trained on left out)"
+                                     if len(test) < len(test_all) else "")
+        if test:
+            rows.append(compare_rows(name, test, previous.predict_proba_pages([p.lines for p in test]),
+                                     model.predict_proba_pages([p.lines for p in test]), args.threshold))
+        print(format_comparison(rows, args.compare_with or "the bundled model"))
+        if not test:
+            print(f"bundled test set: all its {len(test_all)} pages are in the training data; not scored")
+        metrics["comparison"] = rows
     save_model(model, output,
                training_sha256=corpus_sha256(pages),
                training_command=" ".join(["python -m classifier"] + [shlex.quote(a) for a in args.argv]),
@@ -236,6 +261,9 @@ def cmd_evaluate(args) -> int:
         raise CLIError("no labelled pages to evaluate")
     t0 = time.perf_counter()
     probs = model.predict_proba_pages([p.lines for p in pages])
+    if args.site_memory:
+        from .sitememory import apply_site_memory
+        probs = apply_site_memory([p.lines for p in pages], probs, [p.group for p in pages])
     seconds = time.perf_counter() - t0
     group_by = tuple(args.by.split(",")) if args.by else ("source", "kind", "lang")
     report = evaluate_pages(pages, probs, args.threshold, group_by)
@@ -243,9 +271,57 @@ def cmd_evaluate(args) -> int:
     if args.json:
         payload = report.to_json()
         payload.update({"data": data, "model": args.model or "bundled", "threshold": args.threshold,
-                        "predict_seconds": seconds})
+                        "site_memory": args.site_memory, "predict_seconds": seconds})
         Path(args.json).write_text(json.dumps(payload, indent=2), encoding="utf-8")
     return 0
+
+
+# ----- label -------------------------------------------------------------------------------
+
+def cmd_label(args) -> int:
+    from .corpus import write_page_file
+    from .label import UNCERTAIN_BAND, page_file_names, prelabel, read_raw_pages
+
+    band = args.uncertain or UNCERTAIN_BAND
+    pages = read_raw_pages(args.files, site=args.site)
+    if not pages:
+        raise CLIError("no pages found in the input")
+    out_dir = Path(args.output)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CLIError(f"{out_dir} exists and is not a folder")
+    targets = [out_dir / name for name in page_file_names(pages)]
+    existing = [t for t in targets if t.exists()]
+    if existing and not args.force:
+        raise CLIError(f"{existing[0]} exists ({len(existing)} of {len(targets)} page files would be "
+                       "overwritten); pass --force to overwrite, or choose another folder")
+    model = _load(args.model)
+    done = prelabel(model, pages, band, args.threshold, site_memory=args.site_memory)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    width = max(len(t.name) for t in targets)
+    print(f"{'page file':{width}} {'lines':>6} {'uncertain':>9}")
+    for item, target in zip(done, targets):
+        write_page_file(item.page, target, marks=item.columns)
+        print(f"{target.name:{width}} {len(item.page.lines):>6} {item.uncertain:>9}")
+    total, uncertain = sum(len(d.page.lines) for d in done), sum(d.uncertain for d in done)
+    print(f"{'total':{width}} {total:>6} {uncertain:>9}")
+    print(f"wrote {len(done)} page files to {out_dir}; {uncertain} lines with {band[0]} <= P(content) < "
+          f"{band[1]} are marked '?': check them, fix the label word if wrong, delete the mark")
+    return 0
+
+
+def _band(text: str) -> tuple[float, float]:
+    low, sep, high = text.partition(",")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected LOW,HIGH, e.g. 0.1,0.9")
+    band = (_probability(low.strip()), _probability(high.strip()))
+    if band[0] > band[1]:
+        raise argparse.ArgumentTypeError(f"{text!r}: LOW is above HIGH")
+    return band
+
+
+def _default_band() -> str:
+    from .label import UNCERTAIN_BAND
+    return ",".join(map(str, UNCERTAIN_BAND))
 
 
 # ----- stats -------------------------------------------------------------------------------
@@ -316,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="where to write the model")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--no-validate", dest="validate", action="store_false",
-                   help="skip the held-out-site validation run (halves training time)")
+                   help="skip the held-out runs and the before/after table (much faster)")
     p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
                    help="P(content) a line needs to be content (default 0.5)")
     p.add_argument("--crops", type=int, default=0, metavar="N",
@@ -324,7 +400,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "few lines, slightly worse on whole pages (default 0)")
     p.add_argument("--weight", action="append", metavar="SOURCE=W",
                    help="weight the pages of one source (a JSONL record's 'source', else the file name "
-                        "stem), e.g. --weight linesift=5; repeatable")
+                        "stem; a page file's '# source:', else its folder name), e.g. --weight my_pages=5; "
+                        "repeatable")
+    p.add_argument("--base", choices=("bundled", "none"), default="bundled",
+                   help="bundled (default): also train on the bundled train split (source 'linesift'); "
+                        "none: only on DATA")
+    p.add_argument("--compare-with", metavar="MODEL",
+                   help="the previous model for the before/after table (default: the bundled model)")
     p.add_argument("--provenance", help="text describing the training data, stored in the model")
     p.add_argument("--force", action="store_true", help="allow overwriting the bundled model")
     p.set_defaults(func=cmd_train)
@@ -336,7 +418,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="P(content) a line needs to be content (default 0.5)")
     p.add_argument("--by", help="comma-separated groupings: source,kind,lang,site (default source,kind,lang)")
     p.add_argument("--json", help="also write the numbers to this JSON file")
+    p.add_argument("--site-memory", action="store_true",
+                   help="lower P(content) of lines recurring on many pages of one site (see README)")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("label", help="pre-label raw pages into page files to correct by hand")
+    p.add_argument("files", nargs="+", metavar="PAGES",
+                   help="raw pages: text files (one page each), JSONL pages, or directories of them")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the page files")
+    p.add_argument("--model", help="model file (default: the bundled model)")
+    p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
+                   help="P(content) a line needs to be labelled content (default 0.5)")
+    p.add_argument("--uncertain", type=_band, metavar="LOW,HIGH",
+                   help="mark lines with LOW <= P(content) < HIGH for review (default "
+                        f"{_default_band()})")
+    p.add_argument("--site", help="site name written into pages that have none (e.g. for text files)")
+    p.add_argument("--site-memory", action="store_true", help="apply site memory before labelling")
+    p.add_argument("--force", action="store_true", help="overwrite existing page files")
+    p.set_defaults(func=cmd_label)
 
     p = sub.add_parser("stats", help="corpus statistics (default: the bundled corpus)")
     p.add_argument("data", nargs="*", metavar="DATA")

@@ -66,7 +66,7 @@ def _train(corpus, output, *extra):
     """Run `train` in-process; return (exit code, stderr)."""
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        code = cli.main(["train", str(corpus), "-o", str(output), *extra])
+        code = cli.main(["train", str(corpus), "-o", str(output), "--base", "none", *extra])
     return code, err.getvalue()
 
 
@@ -264,7 +264,7 @@ def test_train_stores_a_command_that_reruns_the_training(trained_by_cli, tiny_co
     path, _, _ = trained_by_cli
     argv = shlex.split(load_model(path).metadata_["training_command"])
     assert argv[:3] == ["python", "-m", "classifier"]
-    assert argv[3:] == ["train", str(tiny_corpus), "-o", str(path)]
+    assert argv[3:] == ["train", str(tiny_corpus), "-o", str(path), "--base", "none"]
 
 
 def test_train_twice_with_the_same_seed_gives_identical_models(trained_by_cli, tiny_corpus, tmp_path):
@@ -300,7 +300,7 @@ def test_train_one_class_data_is_a_one_line_error(capsys, tmp_path):
     data.write_text("".join(json.dumps({"id": f"p{i}", "site": f"s{i}", **rec}) + "\n" for i in range(3)),
                     encoding="utf-8")
     row = assert_one_line_error(capsys, cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib"),
-                                                  "--no-validate"]), after_progress=True)
+                                                  "--base", "none", "--no-validate"]), after_progress=True)
     assert "one class" in row
 
 
