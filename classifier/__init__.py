@@ -14,7 +14,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 __all__ = ["predict", "predict_proba", "predict_pages", "clean", "load_model", "default_model",
-           "Label", "LineClassifier", "ModelError", "__version__"]
+           "apply_site_memory", "Label", "LineClassifier", "ModelError", "__version__"]
 
 _DEFAULT = None
 
@@ -27,6 +27,9 @@ def __getattr__(name):
     if name in ("LineClassifier", "ModelError"):
         from . import model
         return getattr(model, name)
+    if name == "apply_site_memory":
+        from .sitememory import apply_site_memory
+        return apply_site_memory
     raise AttributeError(f"module 'classifier' has no attribute {name!r}")
 
 
@@ -71,12 +74,25 @@ def predict_proba(lines):
     return default_model().predict_proba(lines)
 
 
-def predict_pages(pages, threshold=None):
+def predict_pages(pages, threshold=None, sites=None):
     """Labels for many pages (an iterable of pages, each as for predict) in one batch. A page
     gets the same labels as alone. A str is refused (TypeError: it is one page, use predict);
-    errors name the page, e.g. "page 2: line 0 is int, expected str"."""
+    errors name the page, e.g. "page 2: line 0 is int, expected str".
+
+    ``sites`` (optional, one site key such as the URL host per page, or None) turns on site
+    memory: lines recurring on many pages of one site in the batch count as boilerplate
+    evidence (see classifier.sitememory).
+    """
     m = default_model()
-    return m.predict_pages(pages) if threshold is None else m.predict_pages(pages, threshold)
+    if sites is None:
+        return m.predict_pages(pages) if threshold is None else m.predict_pages(pages, threshold)
+    from .labels import labels_from_proba
+    from .lines import as_pages
+    from .model import DEFAULT_THRESHOLD
+    from .sitememory import apply_site_memory
+    pages = as_pages(pages)
+    probs = apply_site_memory(pages, m.predict_proba_pages(pages), list(sites))
+    return [labels_from_proba(p, DEFAULT_THRESHOLD if threshold is None else threshold) for p in probs]
 
 
 def clean(text, threshold=None):

@@ -1,4 +1,4 @@
-"""Command line: predict, train, evaluate and stats, as `python -m classifier` or `linesift`.
+"""Command line: predict, train, evaluate, label and stats, as `python -m classifier` or `linesift`.
 
 Errors are reported on stderr as one line ("linesift: error: ...") with exit status 2 (usage) or
 1 (bad data or model); no tracebacks for expected problems.
@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 from .labels import Label, labels_from_proba
-from .model import bundled_file, bundled_model_path
 
 PROG = "linesift"
 
@@ -28,6 +27,8 @@ class CLIError(Exception):
 # ----- paths of bundled things -----------------------------------------------------------
 
 def bundled_data_path(split: str) -> Path:
+    from .model import bundled_file
+
     found = bundled_file("training_data", f"{split}.jsonl")
     if found is None:
         raise CLIError(f"the bundled {split} set training_data/{split}.jsonl is missing")
@@ -85,16 +86,24 @@ def _read_text(name: str, errors: str = "strict") -> str:
         raise CLIError(f"{name}: not UTF-8 at byte offset {exc.start}{_HINT}") from None
 
 
+def _atomic_output(target: Path):
+    """A temporary path beside `target`, checked to be writable there, for write-then-rename:
+    a failed run never leaves a truncated output, and `-o` naming an input cannot wipe it."""
+    if not target.parent.is_dir():
+        raise CLIError(f"{target.parent}: no such directory for the output")
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+
+
 def cmd_predict(args) -> int:
+    if args.jsonl:
+        return _predict_jsonl(args)
+    if args.jobs != 1:
+        raise CLIError("-j/--jobs works with --jsonl input only")
     model = _load(args.model)
     if not args.output:
         return _predict(args, model, sys.stdout)
-    # write beside the target, then rename: a failed run never leaves a truncated output, and
-    # `-o` naming an input file cannot wipe it before it is read
     target = Path(args.output)
-    if not target.parent.is_dir():
-        raise CLIError(f"{target.parent}: no such directory for the output")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = _atomic_output(target)
     try:
         with open(tmp, "w", encoding="utf-8") as out:
             status = _predict(args, model, out)
@@ -105,21 +114,42 @@ def cmd_predict(args) -> int:
     return status
 
 
+def _predict_jsonl(args) -> int:
+    from .batch import BadRecord, run_batch
+
+    if args.jobs < 1:
+        raise CLIError(f"-j/--jobs must be at least 1, got {args.jobs}")
+    # with workers the model loads in them only: this process stays small (no scikit-learn)
+    model = _load(args.model) if args.jobs == 1 else None
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    options = dict(model=model, model_path=args.model, jobs=args.jobs,
+                   threshold=args.threshold, clean=args.clean, on_error=args.on_error,
+                   replace_errors=args.encoding_errors == "replace", progress=progress,
+                   warn=lambda bad: _log(f"{PROG}: warning: {bad}, skipped" if args.on_error == "skip"
+                                         else f"{PROG}: error: {bad}"))
+    target = Path(args.output) if args.output else None
+    tmp = _atomic_output(target) if target else None
+    try:
+        if target:
+            with open(tmp, "wb") as out:
+                summary = run_batch(args.files, out, compress=target.name.endswith(".gz"), **options)
+            os.replace(tmp, target)
+        else:
+            summary = run_batch(args.files, sys.stdout.buffer, **options)
+            sys.stdout.flush()
+    except BadRecord as exc:  # an input that cannot be read at all
+        raise CLIError(str(exc)) from None
+    finally:
+        if tmp is not None and tmp.exists():
+            tmp.unlink()
+    if summary.n_bad and args.on_error == "skip":
+        more = summary.n_bad - len(summary.bad)
+        _log(f"{PROG}: warning: skipped {summary.n_bad} bad record(s)"
+             + (f" ({more} not shown)" if more else "") + f"; wrote {summary.pages} page(s)")
+    return 1 if summary.n_bad and args.on_error == "stop" else 0
+
+
 def _predict(args, model, out) -> int:
-    if args.jsonl:
-        from .corpus import read_jsonl
-        sources = ["/dev/stdin" if f == "-" else f for f in args.files]
-        for src in sources:
-            pages = list(read_jsonl(src, require_labels=False))
-            probs = model.predict_proba_pages([p.lines for p in pages])
-            for page, pr in zip(pages, probs):
-                rec = page.to_json()
-                rec["labels"] = [str(label) for label in labels_from_proba(pr, args.threshold)]
-                rec["proba"] = [round(float(x), 4) for x in pr]
-                if args.clean:
-                    rec["text"] = "\n".join(l for l, x in zip(page.lines, pr) if x >= args.threshold)
-                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        return 0
     from .lines import split_lines
     for name in args.files:
         lines = split_lines(_read_text(name, args.encoding_errors))
@@ -137,12 +167,12 @@ def _predict(args, model, out) -> int:
 # ----- train -------------------------------------------------------------------------------
 
 def cmd_train(args) -> int:
-    import numpy as np
-
-    from .corpus import corpus_sha256
+    from .corpus import corpus_sha256, iter_data_files, read_pages
     from .evaluate import evaluate_pages, format_report
-    from .model import Config, LineClassifier, ModelError, save_model
+    from .label import unreviewed_rows
+    from .model import Config, LineClassifier, ModelError, bundled_model_path, save_model
     from .modelio import write_sha256
+    from .retrain import add_base, compare_rows, content_key, format_comparison, holdout_folds
 
     output = Path(args.output)
     if output.is_dir():
@@ -153,17 +183,30 @@ def cmd_train(args) -> int:
         is_bundled = False
     if is_bundled and not args.force:
         raise CLIError(f"{output} is the bundled model; pass --force to overwrite it")
+    # the previous model, loaded first so a bad --compare-with fails before the long training
+    previous = _load(args.compare_with) if args.validate else None
     t0 = time.perf_counter()
-    pages = [p for p in _read_pages(args.data, args) if p.lines]
-    if not pages:
+    user = [p for p in _read_pages(args.data, args) if p.lines]
+    if not user:  # an empty DATA is a mistake even when the base split would fill the gap
         raise CLIError("no labelled pages found in the training data")
+    base = []
+    if args.base == "bundled":
+        base = [p for p in read_pages([bundled_data_path("train")]) if p.lines]
+    pages, n_base, n_dup = add_base(user, base)
     _check_classes(pages, "the training data")
+    if args.base == "bundled":
+        _log(f"base: the bundled train split, {n_base} pages"
+             + (f" ({n_dup} already in your data, not added twice)" if n_dup else ""))
+    marked = unreviewed_rows(iter_data_files(args.data))
+    if marked:
+        path, row = marked[0]
+        _log(f"note: {len(marked)} rows of your page files still carry a '?' review mark (first: "
+             f"{path}:{row}); each is trained with the label written before the mark")
     n_lines = sum(len(p.lines) for p in pages)
     sources = sorted({p.source or "?" for p in pages})
-    _log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s) "
-         f"(sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
+    _log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s)"
+         f"{' + base' if n_base else ''} (sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
     config = Config(random_state=args.seed, crops=args.crops)
-    groups = [p.group for p in pages]
     weight_of = _parse_weights(args.weight, sources)
 
     def fit(subset):
@@ -171,26 +214,42 @@ def cmd_train(args) -> int:
                                           [p.group for p in subset],
                                           [weight_of.get(p.source or "?", 1.0) for p in subset], log=_log)
 
-    metrics = {}
+    metrics, rows = {}, []
     if args.validate:
-        # hold out a fifth of the sites, chosen by the seed, to report scores on unseen sites
-        sites = sorted(set(groups))
-        rng = np.random.RandomState(args.seed)
-        held = set(rng.permutation(sites)[: max(1, len(sites) // 5)].tolist()) if len(sites) > 1 else set()
-        fit_pages = [p for p in pages if p.group not in held]
-        val_pages = [p for p in pages if p.group in held]
-        if held and fit_pages and val_pages and _one_class(fit_pages):
-            _log(f"validation skipped: the pages left for training hold only {_one_class(fit_pages)} lines")
-        elif held and fit_pages and val_pages:
-            _log(f"validation: training on {len(fit_pages)} pages, scoring {len(val_pages)} pages "
-                 f"of {len(held)} held-out sites")
-            val_model = fit(fit_pages)
-            report = evaluate_pages(val_pages, val_model.predict_proba_pages([p.lines for p in val_pages]),
-                                    args.threshold, ("source",))
-            _log(format_report(report, "validation (held-out sites):"))
+        folds, what = holdout_folds(pages, n_base, args.seed)
+        held_pages, after = [], []
+        for k, (fit_idx, held_idx) in enumerate(folds, 1):
+            fit_part = [pages[i] for i in fit_idx]
+            if _one_class(fit_part):
+                _log(f"validation {k}/{len(folds)} skipped: its training pages hold only "
+                     f"{_one_class(fit_part)} lines")
+                continue
+            _log(f"validation {k}/{len(folds)}: training on {len(fit_idx)} pages, scoring {len(held_idx)} "
+                 f"pages ({what})")
+            held = [pages[i] for i in held_idx]
+            after.extend(fit(fit_part).predict_proba_pages([p.lines for p in held]))
+            held_pages.extend(held)
+        if held_pages:
+            report = evaluate_pages(held_pages, after, args.threshold, ("source",))
+            _log(format_report(report, f"validation ({what}):"))
             metrics = {"validation": report.to_json()["overall"], "validation_by_source": report.groups}
+            before = previous.predict_proba_pages([p.lines for p in held_pages])
+            rows.append(compare_rows(what, held_pages, before, after, args.threshold))
     _log(f"training the final model on all {len(pages)} pages")
     model = fit(pages)
+    if args.validate:
+        trained = {content_key(p) for p in pages}
+        test_all = [p for p in read_pages([bundled_data_path("test")]) if p.lines]
+        test = [p for p in test_all if content_key(p) not in trained]
+        name = "bundled test set" + (f" ({len(test_all) - len(test)} pages you trained on left out)"
+                                     if len(test) < len(test_all) else "")
+        if test:
+            rows.append(compare_rows(name, test, previous.predict_proba_pages([p.lines for p in test]),
+                                     model.predict_proba_pages([p.lines for p in test]), args.threshold))
+        print(format_comparison(rows, args.compare_with or "the bundled model"))
+        if not test:
+            print(f"bundled test set: all its {len(test_all)} pages are in the training data; not scored")
+        metrics["comparison"] = rows
     save_model(model, output,
                training_sha256=corpus_sha256(pages),
                training_command=" ".join(["python -m classifier"] + [shlex.quote(a) for a in args.argv]),
@@ -247,6 +306,9 @@ def cmd_evaluate(args) -> int:
         raise CLIError("no labelled pages to evaluate")
     t0 = time.perf_counter()
     probs = model.predict_proba_pages([p.lines for p in pages])
+    if args.site_memory:
+        from .sitememory import apply_site_memory
+        probs = apply_site_memory([p.lines for p in pages], probs, [p.group for p in pages])
     seconds = time.perf_counter() - t0
     group_by = tuple(args.by.split(",")) if args.by else ("source", "kind", "lang")
     report = evaluate_pages(pages, probs, args.threshold, group_by)
@@ -254,9 +316,57 @@ def cmd_evaluate(args) -> int:
     if args.json:
         payload = report.to_json()
         payload.update({"data": data, "model": args.model or "bundled", "threshold": args.threshold,
-                        "predict_seconds": seconds})
+                        "site_memory": args.site_memory, "predict_seconds": seconds})
         Path(args.json).write_text(json.dumps(payload, indent=2), encoding="utf-8")
     return 0
+
+
+# ----- label -------------------------------------------------------------------------------
+
+def cmd_label(args) -> int:
+    from .corpus import write_page_file
+    from .label import UNCERTAIN_BAND, page_file_names, prelabel, read_raw_pages
+
+    band = args.uncertain or UNCERTAIN_BAND
+    pages = read_raw_pages(args.files, site=args.site)
+    if not pages:
+        raise CLIError("no pages found in the input")
+    out_dir = Path(args.output)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CLIError(f"{out_dir} exists and is not a folder")
+    targets = [out_dir / name for name in page_file_names(pages)]
+    existing = [t for t in targets if t.exists()]
+    if existing and not args.force:
+        raise CLIError(f"{existing[0]} exists ({len(existing)} of {len(targets)} page files would be "
+                       "overwritten); pass --force to overwrite, or choose another folder")
+    model = _load(args.model)
+    done = prelabel(model, pages, band, args.threshold, site_memory=args.site_memory)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    width = max(len(t.name) for t in targets)
+    print(f"{'page file':{width}} {'lines':>6} {'uncertain':>9}")
+    for item, target in zip(done, targets):
+        write_page_file(item.page, target, marks=item.columns)
+        print(f"{target.name:{width}} {len(item.page.lines):>6} {item.uncertain:>9}")
+    total, uncertain = sum(len(d.page.lines) for d in done), sum(d.uncertain for d in done)
+    print(f"{'total':{width}} {total:>6} {uncertain:>9}")
+    print(f"wrote {len(done)} page files to {out_dir}; {uncertain} lines with {band[0]} <= P(content) < "
+          f"{band[1]} are marked '?': check them, fix the label word if wrong, delete the mark")
+    return 0
+
+
+def _band(text: str) -> tuple[float, float]:
+    low, sep, high = text.partition(",")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected LOW,HIGH, e.g. 0.1,0.9")
+    band = (_probability(low.strip()), _probability(high.strip()))
+    if band[0] > band[1]:
+        raise argparse.ArgumentTypeError(f"{text!r}: LOW is above HIGH")
+    return band
+
+
+def _default_band() -> str:
+    from .label import UNCERTAIN_BAND
+    return ",".join(map(str, UNCERTAIN_BAND))
 
 
 # ----- stats -------------------------------------------------------------------------------
@@ -297,18 +407,18 @@ def _probability(text: str) -> float:
 _HINT = "; --encoding-errors replace decodes such bytes as U+FFFD"
 
 
-def _input_flags(p: argparse.ArgumentParser, records: bool = True) -> None:
+def _input_flags(p: argparse.ArgumentParser) -> None:
+    """--encoding-errors and --on-error for commands reading labelled pages (predict has its own)."""
     p.add_argument("--encoding-errors", choices=("strict", "replace"), default="strict",
                    help="bytes that are not UTF-8: stop with the file and byte offset (strict, default) "
                         "or decode them as U+FFFD (replace)")
-    if records:
-        p.add_argument("--on-error", choices=("stop", "skip"), default="stop",
-                       help="a bad JSONL record or page file: stop with its file:line (default) or skip "
-                            "it with a warning naming it")
+    p.add_argument("--on-error", choices=("stop", "skip"), default="stop",
+                   help="a bad JSONL record or page file: stop with its file:line (default) or skip "
+                        "it with a warning naming it")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .model import DEFAULT_THRESHOLD
+    from .labels import DEFAULT_THRESHOLD
 
     parser = argparse.ArgumentParser(prog=PROG, description="Label scraped page lines as content or boilerplate.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -320,8 +430,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="model file (default: the bundled model)")
     p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
                    help="P(content) a line needs to be content (default 0.5; higher keeps less)")
-    p.add_argument("-o", "--output", help="write here instead of stdout")
-    _input_flags(p, records=False)  # for page text files; --jsonl input has its own handling
+    p.add_argument("-o", "--output", help="write here instead of stdout (with --jsonl, a .gz name is gzipped)")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="with --jsonl: worker processes, each loading the model once (default 1)")
+    p.add_argument("--on-error", choices=("skip", "stop"), default="skip",
+                   help="with --jsonl: a bad record is reported and skipped (default) or stops the run "
+                        "after the records before it are written (exit status 1)")
+    p.add_argument("--encoding-errors", choices=("strict", "replace"), default="strict",
+                   help="bytes that are not UTF-8: with --jsonl the record is a bad record, in a page text "
+                        "file an error giving the byte offset (strict, default); or decode them with U+FFFD "
+                        "replacement characters (replace)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress with pages/s on stderr (default: when stderr is a terminal)")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("train", help="train a model from labelled pages")
@@ -330,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="where to write the model")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--no-validate", dest="validate", action="store_false",
-                   help="skip the held-out-site validation run (halves training time)")
+                   help="skip the held-out runs and the before/after table (much faster)")
     p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
                    help="P(content) a line needs to be content (default 0.5)")
     p.add_argument("--crops", type=int, default=0, metavar="N",
@@ -338,7 +458,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "few lines, slightly worse on whole pages (default 0)")
     p.add_argument("--weight", action="append", metavar="SOURCE=W",
                    help="weight the pages of one source (a JSONL record's 'source', else the file name "
-                        "stem), e.g. --weight linesift=5; repeatable")
+                        "stem; a page file's '# source:', else its folder name), e.g. --weight my_pages=5; "
+                        "repeatable")
+    p.add_argument("--base", choices=("bundled", "none"), default="bundled",
+                   help="bundled (default): also train on the bundled train split (source 'linesift'); "
+                        "none: only on DATA")
+    p.add_argument("--compare-with", metavar="MODEL",
+                   help="the previous model for the before/after table (default: the bundled model)")
     p.add_argument("--provenance", help="text describing the training data, stored in the model")
     p.add_argument("--force", action="store_true",
                    help="allow overwriting the bundled model (its recorded sha256 is updated too)")
@@ -352,8 +478,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="P(content) a line needs to be content (default 0.5)")
     p.add_argument("--by", help="comma-separated groupings: source,kind,lang,site (default source,kind,lang)")
     p.add_argument("--json", help="also write the numbers to this JSON file")
+    p.add_argument("--site-memory", action="store_true",
+                   help="lower P(content) of lines recurring on many pages of one site (see README)")
     _input_flags(p)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("label", help="pre-label raw pages into page files to correct by hand")
+    p.add_argument("files", nargs="+", metavar="PAGES",
+                   help="raw pages: text files (one page each), JSONL pages, or directories of them")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the page files")
+    p.add_argument("--model", help="model file (default: the bundled model)")
+    p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
+                   help="P(content) a line needs to be labelled content (default 0.5)")
+    p.add_argument("--uncertain", type=_band, metavar="LOW,HIGH",
+                   help="mark lines with LOW <= P(content) < HIGH for review (default "
+                        f"{_default_band()})")
+    p.add_argument("--site", help="site name written into pages that have none (e.g. for text files)")
+    p.add_argument("--site-memory", action="store_true", help="apply site memory before labelling")
+    p.add_argument("--force", action="store_true", help="overwrite existing page files")
+    p.set_defaults(func=cmd_label)
 
     p = sub.add_parser("stats", help="corpus statistics (default: the bundled corpus)")
     p.add_argument("data", nargs="*", metavar="DATA")
@@ -367,18 +510,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = argv
-    from .corpus import CorpusError, NotUTF8Error
-    from .model import ModelError
+    from .corpus import NotUTF8Error
     try:
         return args.func(args)
     except NotUTF8Error as exc:
         hint = "" if getattr(args, "jsonl", False) else _HINT  # predict --jsonl reads records its own way
         print(f"{PROG}: error: {exc}{hint}", file=sys.stderr)
         return 1
-    except (CLIError, CorpusError, ModelError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:  # e.g. one-class training data, reported by the estimator
+    except (CLIError, ValueError) as exc:  # CorpusError and ModelError are ValueErrors too; and
+        # e.g. one-class training data is reported by the estimator as a ValueError
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly

@@ -8,7 +8,9 @@ Two formats, both documented in training_data/README.md:
    present; other fields are kept in ``Page.extra`` and written back unchanged.
 2. Page files (``*.tsv``): one page per file, one line of the page per line, written as its
    label, a tab, and the text. Blank text lines are allowed. Lines starting with ``#`` before the
-   first labelled line are comments (a header with the page's id and site, for instance).
+   first labelled line are comments (a header with the page's id and site, for instance). A
+   ``?`` in the label column starts a review mark that the reader ignores (``content ?0.62``,
+   written by the `label` command). The source is the ``# source:`` header, else the folder name.
 
 >>> page = Page(id="p1", lines=["Menu", "A story."], labels=["boilerplate", "content"])
 >>> page.content_text()
@@ -30,9 +32,11 @@ from urllib.parse import urlsplit
 from .labels import Label
 
 __all__ = ["Page", "CorpusError", "NotUTF8Error", "read_pages", "read_jsonl", "read_page_file", "write_jsonl",
-           "write_page_file", "corpus_sha256", "iter_data_files", "PAGE_SUFFIX"]
+           "write_page_file", "corpus_sha256", "iter_data_files", "PAGE_SUFFIX", "REVIEW_MARK"]
 
 PAGE_SUFFIX = ".tsv"
+#: In a page file's label column, this character and everything after it is a review mark.
+REVIEW_MARK = "?"
 _JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz", ".ndjson")
 _VALID = {label.value for label in Label}
 _KNOWN_FIELDS = {"id", "lines", "labels", "source", "site", "url", "gold_text", "meta", "categories"}
@@ -226,7 +230,8 @@ def read_page_file(path: str | os.PathLike, require_labels: bool = True, errors:
                 header[key.strip()] = value.strip()
             continue
         label, tab, line = raw.partition("\t")
-        label = label.strip()
+        # a review mark ("content ?0.62", written by `label`) ends the label column: ignored
+        label = label.partition(REVIEW_MARK)[0].strip()
         if not tab and not label:  # a truly empty row stands for a blank line of the page
             lines.append("")
             labels.append(Label.BOILERPLATE.value)
@@ -239,7 +244,8 @@ def read_page_file(path: str | os.PathLike, require_labels: bool = True, errors:
         lines.append(line)
         labels.append(label)
     return Page(id=header.get("id", path.stem), lines=lines,
-                labels=labels if require_labels else None, source=header.get("source", ""),
+                labels=labels if require_labels else None,
+                source=header.get("source", path.absolute().parent.name),
                 site=header.get("site", ""), url=header.get("url"))
 
 

@@ -13,6 +13,7 @@ which is what makes the classifier fast. Hashing means the model stores no train
 from __future__ import annotations
 
 import functools
+import operator
 import re
 
 import numpy as np
@@ -248,7 +249,10 @@ def shape_features(lines: list[str]) -> np.ndarray:
     run_len = np.bincount(run_ids[word], minlength=int(wstart.sum())) if wstart.any() else np.zeros(0)
     longest = np.zeros(n)
     if len(run_len):
-        np.maximum.at(longest, line[wstart], run_len)
+        # runs are ordered by line, so each line's runs are one contiguous segment
+        run_line = line[wstart]
+        seg = np.flatnonzero(np.concatenate(([True], run_line[1:] != run_line[:-1])))
+        longest[run_line[seg]] = np.maximum.reduceat(run_len, seg)
     # last and first visible character of each line
     idx = np.arange(len(cp))
     last = np.maximum.accumulate(np.where(nonspace, idx, -1))
@@ -317,9 +321,18 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         """Hashed text entries of a batch: a list of (rows, cols, weights) blocks."""
         n = len(lines)
         p = self.prefix
-        low = [_BEGIN + s[:p].lower() + _END for s in lines]
-        cp = _codepoints("".join(low))
-        lengths = np.fromiter(map(len, low), dtype=np.int64, count=n)
+        cut = list(map(operator.itemgetter(slice(None, p)), lines))
+        lengths = np.fromiter(map(len, cut), dtype=np.int64, count=n) + 2
+        # lowering the joined text is one C call; it equals lowering line by line (the markers
+        # end every line, so context-dependent rules like the final sigma see the same thing)
+        # unless lowering changes a length ("İ" -> "i̇"), in which case go line by line
+        text = (_BEGIN + (_END + _BEGIN).join(cut) + _END) if n else ""
+        low = text.lower()
+        if len(low) != len(text):
+            low_lines = [_BEGIN + s.lower() + _END for s in cut]
+            low = "".join(low_lines)
+            lengths = np.fromiter(map(len, low_lines), dtype=np.int64, count=n)
+        cp = _codepoints(low)
         line, _ = _layout(lengths, 0)
         blocks = _char_ngrams(cp, line, n, self.bits_, tuple(self.char_orders))
         rows, cols, weights = _word_ngrams(cp, _classify(cp), line, n, self.bits_)

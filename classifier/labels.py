@@ -8,7 +8,7 @@ True
 
 from enum import Enum
 
-__all__ = ["Label", "LABELS", "labels_from_proba"]
+__all__ = ["Label", "LABELS", "DEFAULT_THRESHOLD", "labels_from_proba"]
 
 
 class Label(str, Enum):
@@ -20,6 +20,10 @@ class Label(str, Enum):
     def __str__(self) -> str:  # print "content", not "Label.CONTENT"
         return self.value
 
+
+#: P(content) at or above which a line is content: 0.5, where the log-loss-trained model's two
+#: classes are equally likely. Not tuned; callers trade precision for recall with `threshold=`.
+DEFAULT_THRESHOLD = 0.5
 
 #: Label order used for probability columns: column 1 is P(content).
 LABELS = (Label.BOILERPLATE, Label.CONTENT)

@@ -66,7 +66,7 @@ def _train(corpus, output, *extra):
     """Run `train` in-process; return (exit code, stderr)."""
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        code = cli.main(["train", str(corpus), "-o", str(output), *extra])
+        code = cli.main(["train", str(corpus), "-o", str(output), "--base", "none", *extra])
     return code, err.getvalue()
 
 
@@ -306,7 +306,7 @@ def test_train_stores_a_command_that_reruns_the_training(trained_by_cli, tiny_co
     path, _, _ = trained_by_cli
     argv = shlex.split(load_model(path).metadata_["training_command"])
     assert argv[:3] == ["python", "-m", "classifier"]
-    assert argv[3:] == ["train", str(tiny_corpus), "-o", str(path)]
+    assert argv[3:] == ["train", str(tiny_corpus), "-o", str(path), "--base", "none"]
 
 
 def test_train_twice_with_the_same_seed_gives_identical_models(trained_by_cli, tiny_corpus, tmp_path):
@@ -321,7 +321,7 @@ def test_train_twice_with_the_same_seed_gives_identical_models(trained_by_cli, t
 def test_train_refuses_to_overwrite_the_bundled_model_without_force(capsys, monkeypatch, tiny_corpus, tmp_path):
     bundled = tmp_path / "default.joblib"
     bundled.write_bytes(b"the bundled model")
-    monkeypatch.setattr(cli, "bundled_model_path", lambda: bundled)
+    monkeypatch.setattr("classifier.model.bundled_model_path", lambda: bundled)
     row = assert_one_line_error(capsys, cli.main(["train", str(tiny_corpus), "-o", str(bundled)]))
     assert "--force" in row
     assert bundled.read_bytes() == b"the bundled model"
@@ -342,7 +342,7 @@ def test_train_one_class_data_is_a_one_line_error(capsys, tmp_path):
     data.write_text("".join(json.dumps({"id": f"p{i}", "site": f"s{i}", **rec}) + "\n" for i in range(3)),
                     encoding="utf-8")
     row = assert_one_line_error(capsys, cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib"),
-                                                  "--no-validate"]), after_progress=True)
+                                                  "--base", "none", "--no-validate"]), after_progress=True)
     assert "one class" in row
 
 
@@ -372,7 +372,8 @@ def test_train_malformed_record_stops_naming_file_and_line(capsys, tiny_corpus, 
 def test_train_on_error_skip_skips_a_malformed_record_with_a_warning(capsys, tiny_corpus, tmp_path):
     rows = tiny_corpus.read_text(encoding="utf-8").splitlines()
     data = _jsonl(tmp_path / "broken.jsonl", rows[:3] + ['{"id": "cut", "lines": ["Home"'] + rows[3:])
-    code = cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib"), "--no-validate", "--on-error", "skip"])
+    code = cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib"), "--no-validate", "--on-error", "skip",
+                     "--base", "none"])
     err = capsys.readouterr().err
     assert code == 0, err
     assert re.search(r"^linesift: warning: .*broken\.jsonl:4: not valid JSON.*; record skipped$", err, re.MULTILINE)
@@ -409,7 +410,7 @@ def test_train_non_utf8_page_file_names_the_file_and_byte_offset(capsys, tmp_pat
 def test_train_encoding_errors_replace_reads_the_page_file(capsys, tmp_path):
     folder = _page_files(tmp_path / "pages", "latin-1")
     code = cli.main(["train", str(folder), "-o", str(tmp_path / "m.joblib"), "--no-validate",
-                     "--encoding-errors", "replace"])
+                     "--encoding-errors", "replace", "--base", "none"])
     assert code == 0, capsys.readouterr().err
     assert load_model(tmp_path / "m.joblib").metadata_["training_lines"] == 4
 
@@ -436,8 +437,8 @@ def test_train_empty_training_set_is_a_one_line_error(capsys, tmp_path):
 
 def test_train_blank_only_training_set_is_a_one_line_error(capsys, tmp_path):
     data = _jsonl(tmp_path / "blank.jsonl", [{"id": "b", "lines": ["", " "], "labels": ["boilerplate"] * 2}])
-    row = assert_one_line_error(capsys, cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib")]),
-                                after_progress=True)
+    row = assert_one_line_error(capsys, cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib"),
+                                                  "--base", "none"]), after_progress=True)
     assert "no non-blank lines" in row
 
 
@@ -446,8 +447,8 @@ def test_train_force_on_the_bundled_model_records_its_sha256(capsys, monkeypatch
 
     bundled = tmp_path / "default.joblib"
     bundled.write_bytes(b"the bundled model")
-    monkeypatch.setattr(cli, "bundled_model_path", lambda: bundled)
-    assert cli.main(["train", str(tiny_corpus), "-o", str(bundled), "--force", "--no-validate"]) == 0
+    monkeypatch.setattr("classifier.model.bundled_model_path", lambda: bundled)
+    assert cli.main(["train", str(tiny_corpus), "-o", str(bundled), "--force", "--no-validate", "--base", "none"]) == 0
     record = (tmp_path / "default.joblib.sha256").read_text(encoding="utf-8")
     assert record == f"{file_sha256(bundled)}  default.joblib\n"
 
@@ -456,7 +457,7 @@ def test_train_accepts_lone_surrogates_in_the_data(capsys, tiny_corpus, tmp_path
     rows = tiny_corpus.read_text(encoding="utf-8").splitlines()
     odd = {"id": "odd", "lines": ["Home", "The river \ud800rose overnight."], "labels": ["boilerplate", "content"]}
     data = _jsonl(tmp_path / "odd.jsonl", rows + [json.dumps(odd)])  # json escapes the surrogate as \\ud800
-    assert cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib"), "--no-validate"]) == 0, \
+    assert cli.main(["train", str(data), "-o", str(tmp_path / "m.joblib"), "--no-validate", "--base", "none"]) == 0, \
         capsys.readouterr().err
 
 

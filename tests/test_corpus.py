@@ -265,6 +265,28 @@ def test_page_file_bad_label_names_file_and_line(tmp_path):
         read_page_file(path)
 
 
+def test_page_file_review_mark_after_the_label_is_ignored(tmp_path):
+    path = tmp_path / "p.tsv"
+    path.write_text("boilerplate ?0.12\tHome\ncontent?\tThe river rose.\n", encoding="utf-8")
+    assert read_page_file(path).labels == ["boilerplate", "content"]
+
+
+def test_page_file_review_mark_does_not_hide_a_misspelt_label(tmp_path):
+    path = tmp_path / "p.tsv"
+    path.write_text("content\tTitle\ncontnet ?0.55\tThe river rose.\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"p\.tsv:2: label 'contnet'"):
+        read_page_file(path)
+
+
+def test_page_file_source_defaults_to_the_folder_name(tmp_path):
+    (tmp_path / "my_pages").mkdir()
+    path = tmp_path / "my_pages" / "p.tsv"
+    path.write_text("content\tThe river rose.\n", encoding="utf-8")
+    assert read_page_file(path).source == "my_pages"
+    path.write_text("# source: crawl\ncontent\tThe river rose.\n", encoding="utf-8")
+    assert read_page_file(path).source == "crawl"
+
+
 def test_page_file_missing_tab_names_file_and_line(tmp_path):
     path = tmp_path / "p.tsv"
     path.write_text("content\tTitle\ncontent The river rose.\n", encoding="utf-8")

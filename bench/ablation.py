@@ -1,0 +1,141 @@
+"""Ablation and speed/accuracy trade-offs of the shipped recipe, on a dev split (never the test split).
+
+    python bench/ablation.py                         # every variant (about 5 min each on 2 cores)
+    python bench/ablation.py --only base,trees50     # some of them
+    python bench/ablation.py --json bench/results/ablation.json
+
+Data: the shipped recipe's sources (our train split weighted x5, wcxb-dev, readability). Dev
+split: a fifth of the sites (wcxb: domains), chosen by --seed, held out; every variant trains on
+the other sites and is scored on the held-out ones: line content F1 and shingle F1, overall and
+per source, and prediction speed (CPU seconds, one thread, so that other jobs on the machine
+disturb it less). "pass 1 only" scores the base model's line classifier alone, without the
+context pass. Needs ../shared/data; nothing here is used by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from classifier.corpus import read_pages  # noqa: E402
+from classifier.evaluate import evaluate_pages  # noqa: E402
+from classifier.features import shape_features  # noqa: E402
+from classifier.model import Config, LineClassifier  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+OURS_WEIGHT = 5.0  # as in the README's build command
+
+#: name -> (description, Config overrides, per-source weight of our corpus)
+VARIANTS = {
+    "base": ("shipped recipe", {}, OURS_WEIGHT),
+    "pass1": ("pass 1 only (no context pass)", {}, OURS_WEIGHT),
+    "unweighted": ("our corpus not up-weighted", {}, 1.0),
+    "trees50": ("context pass: 50 trees, learning rate 0.3", {"trees": 50, "learning_rate": 0.3}, OURS_WEIGHT),
+    "trees30": ("context pass: 30 trees, learning rate 0.4", {"trees": 30, "learning_rate": 0.4}, OURS_WEIGHT),
+    "chars234": ("char n-grams of 2-4 (no single characters)", {"char_orders": (2, 3, 4)}, OURS_WEIGHT),
+    "nochars": ("no char n-grams (words and shape only)", {"char_orders": ()}, OURS_WEIGHT),
+    "prefix100": ("n-grams over the first 100 characters", {"prefix": 100}, OURS_WEIGHT),
+}
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def dev_split(pages, seed: int):
+    sites = sorted({p.group for p in pages})
+    held = set(np.random.RandomState(seed).permutation(sites)[: max(1, len(sites) // 5)].tolist())
+    return [p for p in pages if p.group not in held], [p for p in pages if p.group in held]
+
+
+def pass1_proba(model: LineClassifier, pages) -> list[np.ndarray]:
+    out = []
+    for page in pages:
+        lines = page.lines
+        score = model.features_.score(lines, model.line_model_.coef_[0], model.line_model_.intercept_[0],
+                                      shape_features(lines)) if lines else np.zeros(0)
+        p = 1.0 / (1.0 + np.exp(-np.clip(score, -30, 30)))
+        out.append(np.where([bool(s.strip()) for s in lines], p, 0.0) if lines else p)
+    return out
+
+
+def row(name: str, desc: str, report, seconds: float, n_lines: int) -> dict:
+    o = report.overall
+    out = {"variant": name, "what": desc, "content_f1": o["content"]["f1"], "shingle_f1": o["shingle"]["f1"],
+           "lines_per_cpu_s": n_lines / seconds if seconds else None}
+    for source, stats in sorted(report.groups.get("source", {}).items()):
+        out[f"{source}_f1"] = stats["content"]["f1"]
+        out[f"{source}_shingle"] = stats["shingle"]["f1"]
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", help="comma-separated variant names (default: all): " + ",".join(VARIANTS))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", help="write the rows here")
+    args = ap.parse_args(argv)
+    names = args.only.split(",") if args.only else list(VARIANTS)
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        ap.error(f"unknown variant(s): {', '.join(unknown)}")
+    if not DATA.exists():
+        ap.error(f"{DATA} is missing")
+    pages = [p for p in read_pages([ROOT / "training_data" / "train.jsonl", DATA / "wcxb-dev.jsonl.gz",
+                                    DATA / "readability.jsonl.gz"]) if p.lines]
+    fit_pages, dev_pages = dev_split(pages, args.seed)
+    n_dev = sum(len(p.lines) for p in dev_pages)
+    _log(f"train {len(fit_pages)} pages, dev {len(dev_pages)} pages ({n_dev} lines) of held-out sites")
+    rows, base = [], None
+    for name in names:
+        desc, overrides, ours = VARIANTS[name]
+        if name == "pass1":
+            if base is None:
+                _log("pass1 needs the base variant first; skipped")
+                continue
+            model = base
+        else:
+            t0 = time.perf_counter()
+            config = dataclasses.replace(Config(), **overrides)
+            weights = [ours if p.source == "linesift" else 1.0 for p in fit_pages]
+            model = LineClassifier(config).fit([p.lines for p in fit_pages], [p.labels for p in fit_pages],
+                                               [p.group for p in fit_pages], weights)
+            _log(f"{name}: trained in {time.perf_counter() - t0:.0f}s")
+            if name == "base":
+                base = model
+        predict = (lambda ps: pass1_proba(model, ps)) if name == "pass1" else \
+            (lambda ps: model.predict_proba_pages([p.lines for p in ps]))
+        predict(dev_pages[:3])
+        t0 = time.process_time()
+        probs = predict(dev_pages)
+        seconds = time.process_time() - t0
+        report = evaluate_pages(dev_pages, probs, 0.5, ("source",))
+        rows.append(row(name, desc, report, seconds, n_dev))
+        r = rows[-1]
+        _log(f"{name}: content F1 {r['content_f1']:.3f}, shingle F1 {r['shingle_f1']:.3f}, "
+             f"{r['lines_per_cpu_s']:,.0f} lines per CPU second")
+    keys = [k for k in rows[0] if k != "what"] if rows else []
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for r in rows:
+        print("| " + " | ".join(f"{r[k]:.3f}" if isinstance(r[k], float) and r[k] < 10 else
+                                f"{r[k]:,.0f}" if isinstance(r[k], float) else str(r[k]) for k in keys) + " |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
