@@ -6,7 +6,7 @@ its page context with gradient-boosted trees. Pass 2 is trained on out-of-fold p
 (folds grouped by site), never in-sample ones, so it learns how far to trust pass 1 on unseen
 sites.
 
-Saving and loading model files live in modelio.py (re-exported here).
+Model files are written and read by modelio.py (its functions are re-exported here).
 """
 
 from __future__ import annotations
