@@ -209,6 +209,10 @@ def _run(df, job: _Job):
     return df.mapInPandas(functools.partial(_predict_frames, job=job), schema)
 
 
+def _path(model_path) -> str | None:
+    return None if model_path is None else os.fspath(model_path)
+
+
 def _threshold(threshold: float | None) -> float:
     if threshold is not None:
         return float(threshold)
@@ -227,7 +231,7 @@ def label_lines(df, lines_col: str = "lines", model_path: str | None = None, thr
     content (default 0.5). clean_col: also add the content lines joined with newlines under this
     name, plus ``n_lines`` and ``n_content``. Output columns that already exist are replaced.
     """
-    return _run(df, _Job(lines_col, False, model_path, _threshold(threshold), labels_col, proba_col,
+    return _run(df, _Job(lines_col, False, _path(model_path), _threshold(threshold), labels_col, proba_col,
                          clean_col, error_col))
 
 
@@ -238,7 +242,7 @@ def clean_text(df, text_col: str = "text", model_path: str | None = None, thresh
     with newlines, plus ``n_lines``, ``n_content`` and an error column. labels_col / proba_col
     optionally add the per-line labels and P(content) too. Other arguments as for label_lines.
     """
-    return _run(df, _Job(text_col, True, model_path, _threshold(threshold), labels_col, proba_col,
+    return _run(df, _Job(text_col, True, _path(model_path), _threshold(threshold), labels_col, proba_col,
                          clean_col, error_col))
 
 
@@ -316,7 +320,10 @@ def _session(master: str | None):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = (builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                    .config("spark.executorEnv.OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1")))
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    if (master or "local").startswith("local"):
+        spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def build_parser() -> argparse.ArgumentParser:
