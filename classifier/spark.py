@@ -21,6 +21,7 @@ import glob
 import importlib.util
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -310,7 +311,8 @@ def run(spark, src: str, dst: str, fmt: str = "jsonl", model_path: str | None = 
 def _session(master: str | None):
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName("linesift").config("spark.ui.enabled", "false")
+    builder = (SparkSession.builder.appName("linesift").config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false"))
     if master:
         builder = builder.master(master)
     if (master or "local").startswith("local"):
@@ -350,6 +352,9 @@ def _is_local(path: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # pyspark 4 warns on every pandas UDF that pandas 3 is untested; tests/test_spark.py checks
+    # the results, so the job's stderr keeps only what matters
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     try:
         if _is_local(args.input) and not glob.glob(args.input.removeprefix("file://")):
             raise _UsageError(f"{args.input}: no such file or directory")
