@@ -98,7 +98,9 @@ def _classify(cp: np.ndarray) -> np.ndarray:
 
 def _mix(h: np.ndarray, bits: int) -> np.ndarray:
     """Multiply-shift hashing: the top `bits` bits of h * odd constant, as column indices."""
-    return ((h * _M64) >> np.uint64(64 - bits)).astype(np.int64)
+    out = h * _M64
+    out >>= np.uint64(64 - bits)
+    return out.view(np.int64)  # fewer than 63 bits are left: the same values, no copy
 
 
 def _layout(lengths: np.ndarray, extra: int) -> tuple[np.ndarray, np.ndarray]:
@@ -115,10 +117,11 @@ def _csr(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n_rows: int, n
 
 
 def _char_ngrams(cp: np.ndarray, line: np.ndarray, n_rows: int, bits: int, orders=CHAR_ORDERS):
-    """Hashed char n-gram entries, one (rows, cols, weights) block per order.
+    """Hashed char n-gram entries, one (rows, cols, line weights) block per order.
 
     Each order gets its own slice of the 2**bits columns, so every block's entries stay ordered
-    by line (no sort needed). Weights are 1/sqrt(n-grams in the line): close to an L2 norm."""
+    by line (no sort needed). An entry's weight is its line's 1/sqrt(n-grams in the line), close
+    to an L2 norm; it is returned per line, one array of n_rows, shared by the blocks."""
     m = len(cp)
     block_bits = bits - (len(orders) - 1).bit_length()  # the orders share the char hash space
     cp64 = cp.astype(np.uint64)
@@ -136,14 +139,16 @@ def _char_ngrams(cp: np.ndarray, line: np.ndarray, n_rows: int, bits: int, order
         prev = order
         ok = line[:k] == line[order - 1:]
         rows = line[:k][ok]
-        blocks.append((rows, _mix(h[ok], block_bits) + (j << block_bits)))
+        cols = _mix(h[ok], block_bits)
+        cols += j << block_bits
+        blocks.append((rows, cols))
         count += np.bincount(rows, minlength=n_rows)
     scale = 1.0 / np.sqrt(np.maximum(count, 1.0))
-    return [(rows, cols, scale[rows]) for rows, cols in blocks]
+    return [(rows, cols, scale) for rows, cols in blocks]
 
 
 def _word_ngrams(cp: np.ndarray, cls: np.ndarray, line: np.ndarray, n_rows: int, bits: int):
-    """Hashed word unigram and bigram entries (rows, cols, weights), ordered by line."""
+    """Hashed word unigram and bigram entries (rows, cols, line weights), ordered by line."""
     m = len(cp)
     word = (cls != _SPACE) & (cls != _PUNCT)
     idx = np.arange(m)
@@ -152,7 +157,7 @@ def _word_ngrams(cp: np.ndarray, cls: np.ndarray, line: np.ndarray, n_rows: int,
     start = word & ~prev_word
     starts = np.flatnonzero(start)
     if len(starts) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.ones(n_rows)
     run_start = np.maximum.accumulate(np.where(start, idx, 0))
     rel = idx - run_start
     # a word hashes as sum(cp[j] * R[j - start]) over its first MAX_WORD characters
@@ -171,7 +176,7 @@ def _word_ngrams(cp: np.ndarray, cls: np.ndarray, line: np.ndarray, n_rows: int,
     rows = np.repeat(wline, 2)[:-1][V]
     cols = _mix(H[V], bits)
     count = np.bincount(rows, minlength=n_rows).astype(np.float64)
-    return rows, cols, 1.0 / np.sqrt(np.maximum(count, 1.0))[rows]
+    return rows, cols, 1.0 / np.sqrt(np.maximum(count, 1.0))
 
 
 @functools.lru_cache(maxsize=1)
@@ -254,9 +259,10 @@ def shape_features(lines: list[str]) -> np.ndarray:
         seg = np.flatnonzero(np.concatenate(([True], run_line[1:] != run_line[:-1])))
         longest[run_line[seg]] = np.maximum.reduceat(run_len, seg)
     # last and first visible character of each line
-    idx = np.arange(len(cp))
-    last = np.maximum.accumulate(np.where(nonspace, idx, -1))
-    last_of_line = np.where(lengths > 0, last[np.minimum(ends - 1, len(cp) - 1)], -1)
+    # by binary search over the visible positions: n searches instead of passes over every character
+    visible = np.flatnonzero(nonspace)
+    k = np.searchsorted(visible, np.minimum(ends - 1, len(cp) - 1), side="right") - 1
+    last_of_line = np.where((lengths > 0) & (k >= 0), visible[np.maximum(k, 0)] if len(visible) else -1, -1)
     has_last = last_of_line >= starts
     last_cp = np.where(has_last, cp[np.maximum(last_of_line, 0)], 0)
     upper = cls == _UPPER
@@ -276,8 +282,9 @@ def shape_features(lines: list[str]) -> np.ndarray:
     out[:, 9] = has_last & _member(last_cp.astype(np.uint32), _TERMINAL)
     out[:, 10] = has_last & (last_cp == ord(":"))
     # a bullet or "12." / "3)" list marker, then a space, at the line's first visible character
-    first = np.minimum.accumulate(np.where(nonspace, idx, len(cp))[::-1])[::-1]
-    f = np.minimum(first[np.minimum(starts, len(cp) - 1)], len(cp) - 1)
+    k = np.searchsorted(visible, np.minimum(starts, len(cp) - 1), side="left")
+    first = np.where(k < len(visible), visible[np.minimum(k, len(visible) - 1)] if len(visible) else 0, len(cp))
+    f = np.minimum(first, len(cp) - 1)
     f = np.where((lengths > 0) & (f < ends), f, -1)
     nxt = lambda k: np.where(f >= 0, cp[np.minimum(np.maximum(f, 0) + k, len(cp) - 1)], 0)  # noqa: E731
     space = ord(" ")
@@ -318,7 +325,7 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         return self
 
     def _entries(self, lines: list[str]):
-        """Hashed text entries of a batch: a list of (rows, cols, weights) blocks."""
+        """Hashed text entries of a batch: a list of (rows, cols, weight per line) blocks."""
         n = len(lines)
         p = self.prefix
         cut = list(map(operator.itemgetter(slice(None, p)), lines))
@@ -345,19 +352,20 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         n = len(lines)
         shape = shape_features(lines) if shape is None else shape
         text = None
-        for rows, cols, w in self._entries(lines):
-            block = _csr(rows, cols, w, n, 2 * self.n_features)
+        for rows, cols, scale in self._entries(lines):
+            block = _csr(rows, cols, scale[rows], n, 2 * self.n_features)
             text = block if text is None else text + block  # disjoint column ranges
         return sparse.hstack([text, sparse.csr_matrix(shape.astype(np.float32))], format="csr")
 
     def score(self, lines: list[str], coef: np.ndarray, intercept: float,
               shape: np.ndarray | None = None) -> np.ndarray:
         """The linear decision value coef . x + intercept for every line, without building
-        the sparse matrix: each hashed entry adds its weight times its coefficient."""
+        the sparse matrix: a line's entries' coefficients are summed, then scaled by the line's
+        weight (every entry of a block and line has the same weight)."""
         n = len(lines)
         shape = shape_features(lines) if shape is None else shape
         text_coef = coef[: 2 * self.n_features]
         out = shape @ coef[2 * self.n_features:] + intercept
-        for rows, cols, w in self._entries(lines):
-            out += np.bincount(rows, weights=w * text_coef[cols], minlength=n)
+        for rows, cols, scale in self._entries(lines):
+            out += scale * np.bincount(rows, weights=text_coef[cols], minlength=n)
         return out
