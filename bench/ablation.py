@@ -47,6 +47,8 @@ VARIANTS = {
     "chars234": ("char n-grams of 2-4 (no single characters)", {"char_orders": (2, 3, 4)}, OURS_WEIGHT),
     "nochars": ("no char n-grams (words and shape only)", {"char_orders": ()}, OURS_WEIGHT),
     "prefix100": ("n-grams over the first 100 characters", {"prefix": 100}, OURS_WEIGHT),
+    "nochars_p100": ("no char n-grams, words over the first 100 characters",
+                     {"char_orders": (), "prefix": 100}, OURS_WEIGHT),
 }
 
 
