@@ -11,8 +11,10 @@ import shlex
 import time
 from pathlib import Path
 
-from . import cli  # cli.bundled_data_path looked up at call time: tests point it elsewhere
-from .cli import CLIError, _load, _log, _read_pages
+# cli's helpers are looked up on the module at call time, so that tests (and callers) that
+# replace cli._load or cli.bundled_data_path reach this command too
+from . import cli
+from .cli import CLIError
 
 
 def train_command(args) -> int:
@@ -34,9 +36,9 @@ def train_command(args) -> int:
     if is_bundled and not args.force:
         raise CLIError(f"{output} is the bundled model; pass --force to overwrite it")
     # the previous model, loaded first so a bad --compare-with fails before the long training
-    previous = _load(args.compare_with) if args.validate else None
+    previous = cli._load(args.compare_with) if args.validate else None
     t0 = time.perf_counter()
-    user = [p for p in _read_pages(args.data, args) if p.lines]
+    user = [p for p in cli._read_pages(args.data, args) if p.lines]
     if not user:  # an empty DATA is a mistake even when the base split would fill the gap
         raise CLIError("no labelled pages found in the training data")
     base = []
@@ -45,16 +47,16 @@ def train_command(args) -> int:
     pages, n_base, n_dup = add_base(user, base)
     _check_classes(pages, "the training data")
     if args.base == "bundled":
-        _log(f"base: the bundled train split, {n_base} pages"
+        cli._log(f"base: the bundled train split, {n_base} pages"
              + (f" ({n_dup} already in your data, not added twice)" if n_dup else ""))
     marked = unreviewed_rows(iter_data_files(args.data))
     if marked:
         path, row = marked[0]
-        _log(f"note: {len(marked)} rows of your page files still carry a '?' review mark (first: "
+        cli._log(f"note: {len(marked)} rows of your page files still carry a '?' review mark (first: "
              f"{path}:{row}); each is trained with the label written before the mark")
     n_lines = sum(len(p.lines) for p in pages)
     sources = sorted({p.source or "?" for p in pages})
-    _log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s)"
+    cli._log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s)"
          f"{' + base' if n_base else ''} (sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
     config = Config(random_state=args.seed, crops=args.crops)
     weight_of = _parse_weights(args.weight, sources)
@@ -62,7 +64,7 @@ def train_command(args) -> int:
     def fit(subset):
         return LineClassifier(config).fit([p.lines for p in subset], [p.labels for p in subset],
                                           [p.group for p in subset],
-                                          [weight_of.get(p.source or "?", 1.0) for p in subset], log=_log)
+                                          [weight_of.get(p.source or "?", 1.0) for p in subset], log=cli._log)
 
     metrics, rows = {}, []
     if args.validate:
@@ -71,21 +73,21 @@ def train_command(args) -> int:
         for k, (fit_idx, held_idx) in enumerate(folds, 1):
             fit_part = [pages[i] for i in fit_idx]
             if _one_class(fit_part):
-                _log(f"validation {k}/{len(folds)} skipped: its training pages hold only "
+                cli._log(f"validation {k}/{len(folds)} skipped: its training pages hold only "
                      f"{_one_class(fit_part)} lines")
                 continue
-            _log(f"validation {k}/{len(folds)}: training on {len(fit_idx)} pages, scoring {len(held_idx)} "
+            cli._log(f"validation {k}/{len(folds)}: training on {len(fit_idx)} pages, scoring {len(held_idx)} "
                  f"pages ({what})")
             held = [pages[i] for i in held_idx]
             after.extend(fit(fit_part).predict_proba_pages([p.lines for p in held]))
             held_pages.extend(held)
         if held_pages:
             report = evaluate_pages(held_pages, after, args.threshold, ("source",))
-            _log(format_report(report, f"validation ({what}):"))
+            cli._log(format_report(report, f"validation ({what}):"))
             metrics = {"validation": report.to_json()["overall"], "validation_by_source": report.groups}
             before = previous.predict_proba_pages([p.lines for p in held_pages])
             rows.append(compare_rows(what, held_pages, before, after, args.threshold))
-    _log(f"training the final model on all {len(pages)} pages")
+    cli._log(f"training the final model on all {len(pages)} pages")
     model = fit(pages)
     if args.validate:
         trained = {content_key(p) for p in pages}
@@ -110,7 +112,7 @@ def train_command(args) -> int:
                metrics=metrics)
     if is_bundled:  # load_bundled() checks this digest before it unpickles the model
         write_sha256(output)
-    _log(f"wrote {output} ({output.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f}s")
+    cli._log(f"wrote {output} ({output.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f}s")
     return 0
 
 

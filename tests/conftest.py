@@ -112,6 +112,19 @@ def make_lines(seed: int = 0, n_prose: int = 4, blank_between: bool = False) -> 
     return lines, labels
 
 
+def run_cli(argv):
+    """Run the command line in-process: (exit status, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from classifier import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
 def make_page(seed: int = 0, site: str | None = None, **kwargs):
     """A labelled corpus Page of invented text (site defaults to one of five invented sites)."""
     from classifier.corpus import Page

@@ -2,8 +2,6 @@
 label -> edit -> train round trip. A stub model with fixed probabilities keeps most tests
 independent of any trained model."""
 
-import contextlib
-import io
 import json
 import re
 
@@ -16,6 +14,7 @@ from classifier.label import UNCERTAIN_BAND, page_file_names, prelabel, read_raw
 from classifier.model import load_model
 
 from conftest import CHROME, PROSE, TITLES
+from conftest import run_cli as run
 
 
 class StubModel:
@@ -51,13 +50,6 @@ def raw_dir(tmp_path):
     for k in range(4):
         (folder / f"page{k}.txt").write_text("\n".join(raw_page(k)) + "\n", encoding="utf-8")
     return folder
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 # ----- prelabel ---------------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 """classifier.retrain and `train --base/--compare-with`: the base corpus, held-out folds by page,
 and the before/after table. Tiny invented corpora; the bundled splits are swapped for tiny files."""
 
-import contextlib
-import io
 import re
 
 import pytest
@@ -13,6 +11,7 @@ from classifier.model import load_model
 from classifier.retrain import add_base, compare_rows, format_comparison, holdout_folds
 
 from conftest import make_page
+from conftest import run_cli as run
 
 
 def _pages(seeds, site=None):
@@ -87,13 +86,6 @@ def my_pages(tmp_path):
     return folder
 
 
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(argv)
-    return code, out.getvalue(), err.getvalue()
-
-
 def test_base_none_trains_on_the_given_data_only(bundled_splits, my_pages, tmp_path):
     code, _, err = run(["train", str(my_pages), "-o", str(tmp_path / "m.joblib"), "--base", "none",
                         "--no-validate"])
@@ -134,4 +126,4 @@ def test_test_pages_you_trained_on_are_left_out_of_the_comparison(bundled_splits
 def test_a_missing_compare_with_model_fails_before_training(bundled_splits, my_pages, tmp_path):
     code, _, err = run(["train", str(my_pages), "-o", str(tmp_path / "m.joblib"),
                         "--compare-with", str(tmp_path / "old.joblib")])
-    assert code == 1 and err.count("\n") == 1 and "old.joblib" in err
+    assert code == 1 and err.count("\n") == 1 and "old.joblib" in err, (code, err)
