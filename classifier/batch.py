@@ -33,9 +33,9 @@ from pathlib import Path
 __all__ = ["BadRecord", "BatchSummary", "run_batch", "process_chunk"]
 
 # Chunk size: a chunk's pages are predicted together (model.BATCH_LINES lines at a time);
-# 64 records (~20,000 lines of wcxb-dev) ran as fast as 256 and kept a worker's peak RSS
-# ~40 MB lower (bench/batch_scaling.py), which matters with several workers.
-CHUNK_RECORDS = 64
+# 32 records (~10,000 lines of wcxb-dev) keep each worker's memory small, which matters with
+# several workers, and cost nothing measurable in speed (bench/batch_scaling.py).
+CHUNK_RECORDS = 32
 CHUNK_BYTES = 2 << 20
 IN_FLIGHT_PER_WORKER = 2
 PROGRESS_EVERY_S = 0.5

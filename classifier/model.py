@@ -68,10 +68,11 @@ class Config:
 
 
 #: Lines per prediction chunk: large enough to amortise numpy call overhead, small enough to
-#: keep the working arrays in cache. On 600 wcxb-dev pages 4,000 ran as fast as 20,000 (within
-#: noise) with a peak RSS of 196 MB instead of 351 MB per process.
-BATCH_LINES = 4_000
-#: Characters per pass-1 span (a page longer than this is scored in spans): five BATCH_LINES
+#: keep the working arrays in cache. On 600 wcxb-dev pages 2,000 ran as fast as 4,000-20,000
+#: (within noise), and with `-j 2` on 100 MB of JSONL the summed RSS was 368 MB against 413 MB
+#: at 4,000 (bench/batch_scaling.py).
+BATCH_LINES = 2_000
+#: Characters per pass-1 span (a page longer than this is scored in spans): ten BATCH_LINES
 #: chunks of wcxb-dev lines (50 characters on average). Pass 1 needs about 60 bytes of working
 #: memory per character, so this caps it near 60 MB, however long the page (a single longer line
 #: is a span of its own).
