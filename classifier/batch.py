@@ -30,6 +30,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .labels import labels_from_proba
+
 __all__ = ["BadRecord", "BatchSummary", "run_batch", "process_chunk"]
 
 # Chunk size: a chunk's pages are predicted together (model.BATCH_LINES lines at a time);
@@ -100,9 +102,11 @@ def _page_lines(obj: object) -> tuple[list[str], bool]:
         raise ValueError("no 'lines' list (or 'text' string)")
     if not isinstance(lines, list):
         raise ValueError(f"'lines' must be a list of strings, got {type(lines).__name__}")
-    for i, line in enumerate(lines):
-        if not isinstance(line, str):
-            raise ValueError(f"line {i + 1} of 'lines' is {type(line).__name__}, expected a string")
+    from .lines import as_lines
+    try:  # the API's own check: one C-level pass when every line is a str
+        as_lines(lines)
+    except TypeError as exc:
+        raise ValueError(f"'lines': {exc}") from None
     return lines, False
 
 
@@ -144,7 +148,7 @@ def process_chunk(model, chunk: tuple, threshold: float, clean: bool, replace_er
     out = []
     for obj, lines, proba in zip(records, pages, probas):
         keep = proba >= threshold
-        obj["labels"] = ["content" if k else "boilerplate" for k in keep.tolist()]
+        obj["labels"] = [str(label) for label in labels_from_proba(proba.tolist(), threshold)]
         obj["proba"] = proba.round(PROBA_DIGITS).tolist()
         if clean:
             obj["text"] = "\n".join(line for line, k in zip(lines, keep.tolist()) if k)
