@@ -6,6 +6,10 @@
   bracket (C4 drops whole pages with "{"; per line is the closest line-level reading).
 - justext_lines: jusText's classifier run on the lines, each wrapped as a <p> (optional: needs
   the `bench` extra). Language stoplists by the page's meta.lang when jusText has one.
+- lines_html, trafilatura_html, resiliparse_html: for SPEED only. ../shared/data holds no HTML,
+  so the HTML extractors get the lines rendered as a minimal document (one <p> per line, no
+  head, scripts, styles or attributes). Real pages carry many times more markup, so this
+  flatters their speed; their output is not aligned back to lines (no accuracy numbers).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ def justext_lines(lines: list[str], lang: str = "en") -> np.ndarray:
         stoplist = justext.get_stoplist(name)
     except ValueError:
         stoplist = justext.get_stoplist("English")
-    doc = "<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in lines) + "</body></html>"
+    doc = lines_html(lines)
     paragraphs = justext.justext(doc.encode("utf-8"), stoplist, encoding="utf-8")
     # jusText drops empty paragraphs: align its paragraphs back to the non-empty lines in order
     out = np.zeros(len(lines))
@@ -54,3 +58,20 @@ def justext_lines(lines: list[str], lang: str = "en") -> np.ndarray:
             out[j] = 0.0 if para.is_boilerplate else 1.0
             j += 1
     return out
+
+
+def lines_html(lines: list[str]) -> str:
+    """A page's lines as a minimal HTML document, one <p> per line."""
+    return "<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in lines) + "</body></html>"
+
+
+def trafilatura_html(doc: str) -> str:
+    import trafilatura  # optional dependency
+
+    return trafilatura.extract(doc) or ""
+
+
+def resiliparse_html(doc: str) -> str:
+    from resiliparse.extract.html2text import extract_plain_text  # optional dependency
+
+    return extract_plain_text(doc, main_content=True)
