@@ -242,13 +242,11 @@ def shape_features(lines: list[str]) -> np.ndarray:
     cls[sep] = _SPACE
     nonspace = cls != _SPACE
     chars = _per_line(nonspace, line, n)  # visible characters
-    safe = np.maximum(chars, 1.0)
     word = nonspace & (cls != _PUNCT)
     prev = np.zeros(len(cp), dtype=bool)
     prev[1:] = word[:-1] & (line[1:] == line[:-1])
     wstart = word & ~prev
     words = _per_line(wstart, line, n)
-    safe_words = np.maximum(words, 1.0)
     # longest word: run lengths of word characters
     run_ids = np.cumsum(wstart) - 1
     run_len = np.bincount(run_ids[word], minlength=int(wstart.sum())) if wstart.any() else np.zeros(0)
@@ -270,17 +268,8 @@ def shape_features(lines: list[str]) -> np.ndarray:
     prev_space[1:] = ~nonspace[:-1] | (line[1:] != line[:-1])
     camel = np.zeros(len(cp), dtype=bool)
     camel[1:] = (cls[:-1] == _LOWER) & upper[1:] & (line[1:] == line[:-1])
-    out[:, 0] = np.log1p(chars)
-    out[:, 1] = np.log1p(words)
-    out[:, 2] = np.minimum(chars / safe_words, 30.0) / 10.0
-    out[:, 3] = _per_line(upper, line, n) / safe
-    out[:, 4] = _per_line(cls == _DIGIT, line, n) / safe
-    out[:, 5] = _per_line(cls == _PUNCT, line, n) / safe
-    out[:, 6] = _per_line(cls == _CJK, line, n) / safe
-    out[:, 7] = np.log1p(_per_line(camel, line, n))
-    out[:, 8] = _per_line(upper & prev_space, line, n) / safe_words
-    out[:, 9] = has_last & _member(last_cp.astype(np.uint32), _TERMINAL)
-    out[:, 10] = has_last & (last_cp == ord(":"))
+    terminal = has_last & _member(last_cp.astype(np.uint32), _TERMINAL)
+    colon = has_last & (last_cp == ord(":"))
     # a bullet or "12." / "3)" list marker, then a space, at the line's first visible character
     k = np.searchsorted(visible, np.minimum(starts, len(cp) - 1), side="left")
     first = np.where(k < len(visible), visible[np.minimum(k, len(visible) - 1)] if len(visible) else 0, len(cp))
@@ -291,14 +280,41 @@ def shape_features(lines: list[str]) -> np.ndarray:
     digit = (f >= 0) & (cls[np.maximum(f, 0)] == _DIGIT)
     numbered = digit & (np.isin(nxt(1), [ord("."), ord(")")]) & (nxt(2) == space))
     numbered |= digit & (cls[np.minimum(np.maximum(f, 0) + 1, len(cp) - 1)] == _DIGIT) & np.isin(nxt(2), [ord("."), ord(")")]) & (nxt(3) == space)
-    out[:, 11] = ((f >= 0) & _member(nxt(0), _BULLETS) & (nxt(1) == space)) | numbered
-    out[:, 12] = np.minimum(_placeholders(text, cp, line, n), 3.0)
+    bullet = ((f >= 0) & _member(nxt(0), _BULLETS) & (nxt(1) == space)) | numbered
     urlish = _seq(cp, "://") | (cp == ord("@")) | _seq(cp, "www.") | _seq(cp, ".com")
-    out[:, 13] = np.minimum(_per_line(urlish, line, n), 3.0)
-    out[:, 14] = np.log1p(_per_line(_member(cp, _SEPARATORS), line, n))
+    return _shape_columns(chars, words, _per_line(upper, line, n), _per_line(cls == _DIGIT, line, n),
+                          _per_line(cls == _PUNCT, line, n), _per_line(cls == _CJK, line, n),
+                          _per_line(camel, line, n), _per_line(upper & prev_space, line, n), terminal, colon,
+                          bullet, _per_line(urlish, line, n), _per_line(_member(cp, _SEPARATORS), line, n),
+                          longest, _per_line(_member(cp, _COMMAS), line, n),
+                          _placeholders(text, cp, line, n))
+
+
+def _shape_columns(chars, words, upper, digit, punct, cjk, camel, capword, terminal, colon, bullet,
+                   urlish, separators, longest, commas, placeholders) -> np.ndarray:
+    """The shape feature array from per-line counts (float arrays) and flags (bool or 0/1);
+    shared by shape_features and the compiled kernel (fast.py), so both compute it alike."""
+    out = np.empty((len(chars), len(SHAPE_NAMES)), dtype=np.float64)
+    safe = np.maximum(chars, 1.0)
+    safe_words = np.maximum(words, 1.0)
+    out[:, 0] = np.log1p(chars)
+    out[:, 1] = np.log1p(words)
+    out[:, 2] = np.minimum(chars / safe_words, 30.0) / 10.0
+    out[:, 3] = upper / safe
+    out[:, 4] = digit / safe
+    out[:, 5] = punct / safe
+    out[:, 6] = cjk / safe
+    out[:, 7] = np.log1p(camel)
+    out[:, 8] = capword / safe_words
+    out[:, 9] = terminal
+    out[:, 10] = colon
+    out[:, 11] = bullet
+    out[:, 12] = np.minimum(placeholders, 3.0)
+    out[:, 13] = np.minimum(urlish, 3.0)
+    out[:, 14] = np.log1p(separators)
     out[:, 15] = chars == 0
     out[:, 16] = np.log1p(longest)
-    out[:, 17] = _per_line(_member(cp, _COMMAS), line, n) / safe_words
+    out[:, 17] = commas / safe_words
     return out
 
 

@@ -1,0 +1,499 @@
+/* Optional compiled kernels for the prediction hot path (loaded by classifier/fast.py).
+ *
+ * Each function reproduces one numpy reference computation of the package exactly (same
+ * integers, same floating-point sums in the same order), so predictions are identical with or
+ * without this module; tests/test_speedups.py compares them. Plain CPython C-API: arrays come
+ * in through the buffer protocol, no numpy headers are needed to build it.
+ *
+ *   tree_raw      - HistGradientBoosting raw scores: baseline + tree 0 + tree 1 + ... per row
+ *   text_sums     - pass-1 hashed n-gram coefficient sums per line and block (features.py)
+ *   shape_counts  - the per-line counts behind features.shape_features
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+/* ---------------------------------------------------------------------------------------- */
+/* tree_raw                                                                                  */
+
+/* One tree node, laid out as fast.NODE_DTYPE (numpy, align=True). A leaf has feat -1 and its
+ * value in thr. */
+typedef struct {
+    double thr;
+    int32_t feat;
+    int32_t left;
+    int32_t right;
+    uint8_t missing_left;
+} node_t;
+
+/* Rows walked through all trees together: their feature values stay in cache across trees. */
+#define TREE_BLOCK 256
+
+static PyObject *
+tree_raw(PyObject *self, PyObject *args)
+{
+    Py_buffer nodes_b, roots_b, x_b, out_b;
+    Py_ssize_t n_rows, n_cols;
+    double baseline;
+    if (!PyArg_ParseTuple(args, "y*y*y*nndw*", &nodes_b, &roots_b, &x_b, &n_rows, &n_cols,
+                          &baseline, &out_b))
+        return NULL;
+    PyObject *result = NULL;
+    const node_t *nodes = (const node_t *)nodes_b.buf;
+    const int32_t *roots = (const int32_t *)roots_b.buf;
+    const double *x = (const double *)x_b.buf;  /* column-major: x[col * n_rows + row] */
+    double *out = (double *)out_b.buf;
+    Py_ssize_t n_nodes = nodes_b.len / (Py_ssize_t)sizeof(node_t);
+    Py_ssize_t n_trees = roots_b.len / (Py_ssize_t)sizeof(int32_t);
+    if (nodes_b.len % (Py_ssize_t)sizeof(node_t) || roots_b.len % (Py_ssize_t)sizeof(int32_t)
+        || n_rows < 0 || n_cols < 0 || x_b.len != n_rows * n_cols * (Py_ssize_t)sizeof(double)
+        || out_b.len != n_rows * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "tree_raw: buffer sizes do not match");
+        goto done;
+    }
+    /* Every walk must end inside the arrays: children after their parent, features in range. */
+    for (Py_ssize_t i = 0; i < n_nodes; i++) {
+        const node_t *nd = &nodes[i];
+        if (nd->feat >= 0 && (nd->feat >= n_cols || nd->left <= i || nd->right <= i
+                              || nd->left >= n_nodes || nd->right >= n_nodes)) {
+            PyErr_SetString(PyExc_ValueError, "tree_raw: malformed tree nodes");
+            goto done;
+        }
+    }
+    for (Py_ssize_t t = 0; t < n_trees; t++) {
+        if (roots[t] < 0 || roots[t] >= n_nodes) {
+            PyErr_SetString(PyExc_ValueError, "tree_raw: malformed tree roots");
+            goto done;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r0 = 0; r0 < n_rows; r0 += TREE_BLOCK) {
+        Py_ssize_t r1 = r0 + TREE_BLOCK < n_rows ? r0 + TREE_BLOCK : n_rows;
+        /* scikit-learn: raw = zeros + baseline, then raw += tree(X) for each tree in order */
+        for (Py_ssize_t r = r0; r < r1; r++)
+            out[r] = 0.0 + baseline;
+        for (Py_ssize_t t = 0; t < n_trees; t++) {
+            const node_t *root = &nodes[roots[t]];
+            for (Py_ssize_t r = r0; r < r1; r++) {
+                const node_t *nd = root;
+                while (nd->feat >= 0) {
+                    double v = x[(Py_ssize_t)nd->feat * n_rows + r];
+                    int32_t next;
+                    if (isnan(v))
+                        next = nd->missing_left ? nd->left : nd->right;
+                    else
+                        next = v <= nd->thr ? nd->left : nd->right;
+                    nd = &nodes[next];
+                }
+                out[r] += nd->thr;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&nodes_b);
+    PyBuffer_Release(&roots_b);
+    PyBuffer_Release(&x_b);
+    PyBuffer_Release(&out_b);
+    return result;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* text_sums                                                                                 */
+
+#define LINE_BEGIN 0x02u
+#define LINE_END 0x03u
+#define MAX_ORDER 8
+#define MAX_WORD 32
+#define HASH_P 0x100000001B3ull
+#define HASH_M 0x9E3779B97F4A7C15ull
+#define BIGRAM_M 0x2545F4914F6CDD1Dull
+/* code-point classes of features.py */
+enum { C_SPACE = 0, C_LOWER, C_UPPER, C_DIGIT, C_PUNCT, C_CJK, C_LETTER };
+
+static inline uint8_t
+cp_class(const uint8_t *classes, Py_UCS4 c)
+{
+    return classes[c <= 0xFFFF ? c : 0xFFFF];  /* astral code points: class of U+FFFF (symbol) */
+}
+
+/* The code points a line contributes to the n-gram hashers: BEGIN, its first `prefix` code
+ * points lowered as str.lower() does, END. Written to buf (grown as needed); returns the
+ * count, or -1 with an exception set. */
+static Py_ssize_t
+hashed_codepoints(PyObject *line, Py_ssize_t prefix, Py_UCS4 **buf, Py_ssize_t *cap)
+{
+    Py_ssize_t len = PyUnicode_GET_LENGTH(line);
+    Py_ssize_t cut = len < prefix ? len : prefix;
+    PyObject *low = NULL;
+    int kind;
+    const void *data;
+    if (PyUnicode_IS_ASCII(line)) {
+        kind = PyUnicode_1BYTE_KIND;
+        data = PyUnicode_DATA(line);
+    } else {
+        /* Non-ASCII: Python's own lowering (multi-character results, final sigma). The line
+         * markers are neither cased nor case-ignorable, so lowering a line alone is the same
+         * as lowering it inside the joined marked text. */
+        PyObject *sub = PyUnicode_Substring(line, 0, cut);
+        if (sub == NULL)
+            return -1;
+        low = PyObject_CallMethod(sub, "lower", NULL);
+        Py_DECREF(sub);
+        if (low == NULL)
+            return -1;
+        cut = PyUnicode_GET_LENGTH(low);
+        kind = PyUnicode_KIND(low);
+        data = PyUnicode_DATA(low);
+    }
+    if (cut + 2 > *cap) {
+        Py_ssize_t want = (cut + 2) * 2;
+        Py_UCS4 *grown = PyMem_Realloc(*buf, (size_t)want * sizeof(Py_UCS4));
+        if (grown == NULL) {
+            Py_XDECREF(low);
+            PyErr_NoMemory();
+            return -1;
+        }
+        *buf = grown;
+        *cap = want;
+    }
+    Py_UCS4 *cp = *buf;
+    cp[0] = LINE_BEGIN;
+    if (low == NULL) {
+        const Py_UCS1 *s = (const Py_UCS1 *)data;
+        for (Py_ssize_t i = 0; i < cut; i++) {
+            Py_UCS1 c = s[i];
+            cp[i + 1] = (c >= 'A' && c <= 'Z') ? (Py_UCS4)(c + 32) : c;
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < cut; i++)
+            cp[i + 1] = PyUnicode_READ(kind, data, i);
+        Py_DECREF(low);
+    }
+    cp[cut + 1] = LINE_END;
+    return cut + 2;
+}
+
+static inline Py_ssize_t
+mix(uint64_t h, int bits)
+{
+    return (Py_ssize_t)((h * HASH_M) >> (64 - bits));
+}
+
+/* text_sums(lines, prefix, orders, bits, block_bits, n_features, coef, word_weights, classes,
+ *           sums, counts)
+ * For line l: sums[l, j] = coefficient sum of its order-j char n-grams (j < len(orders)),
+ * sums[l, len(orders)] = that of its word unigrams and bigrams, each summed in text order as
+ * numpy.bincount does; counts[l] = (char n-grams, word n-grams). sums and counts are C-order
+ * float64 arrays the caller allocated. */
+static PyObject *
+text_sums(PyObject *self, PyObject *args)
+{
+    PyObject *lines;
+    Py_ssize_t prefix, n_features;
+    int bits, block_bits;
+    Py_buffer orders_b, coef_b, ww_b, cls_b, sums_b, counts_b;
+    if (!PyArg_ParseTuple(args, "O!ny*iiny*y*y*w*w*", &PyList_Type, &lines, &prefix, &orders_b,
+                          &bits, &block_bits, &n_features, &coef_b, &ww_b, &cls_b, &sums_b,
+                          &counts_b))
+        return NULL;
+    PyObject *result = NULL;
+    Py_UCS4 *cp = NULL;
+    Py_ssize_t cap = 0;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    const int64_t *orders = (const int64_t *)orders_b.buf;
+    Py_ssize_t n_orders = orders_b.len / (Py_ssize_t)sizeof(int64_t);
+    const double *coef = (const double *)coef_b.buf;
+    const uint64_t *ww = (const uint64_t *)ww_b.buf;
+    const uint8_t *classes = (const uint8_t *)cls_b.buf;
+    double *sums = (double *)sums_b.buf;
+    double *counts = (double *)counts_b.buf;
+    Py_ssize_t width = n_orders + 1;
+    int order_block[MAX_ORDER + 1];  /* block index of each order, -1 if not hashed */
+    int max_order = 0;
+    if (n_orders < 1 || n_orders > MAX_ORDER || bits < 1 || bits > 40 || block_bits < 1
+        || block_bits > bits || n_features != ((Py_ssize_t)1 << bits) || prefix < 0
+        || coef_b.len < 2 * n_features * (Py_ssize_t)sizeof(double)
+        || ww_b.len != MAX_WORD * (Py_ssize_t)sizeof(uint64_t) || cls_b.len != 0x10000
+        || sums_b.len != n * width * (Py_ssize_t)sizeof(double)
+        || counts_b.len != n * 2 * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "text_sums: bad arguments");
+        goto done;
+    }
+    for (int k = 0; k <= MAX_ORDER; k++)
+        order_block[k] = -1;
+    for (Py_ssize_t j = 0; j < n_orders; j++) {
+        /* strictly increasing orders: the rolling hash of features._char_ngrams */
+        if (orders[j] < 1 || orders[j] > MAX_ORDER || orders[j] <= max_order
+            || (j << block_bits) + ((Py_ssize_t)1 << block_bits) > n_features) {
+            PyErr_SetString(PyExc_ValueError, "text_sums: unsupported char orders");
+            goto done;
+        }
+        order_block[orders[j]] = (int)j;
+        max_order = (int)orders[j];
+    }
+    for (Py_ssize_t l = 0; l < n; l++) {
+        PyObject *line = PyList_GET_ITEM(lines, l);
+        if (!PyUnicode_Check(line)) {
+            PyErr_Format(PyExc_TypeError, "line %zd is not str", l);
+            goto done;
+        }
+        Py_ssize_t m = hashed_codepoints(line, prefix, &cp, &cap);
+        if (m < 0)
+            goto done;
+        double *s = sums + l * width;
+        for (Py_ssize_t j = 0; j < width; j++)
+            s[j] = 0.0;
+        /* char n-grams: h_1 = cp + 1, h_k = h_(k-1) * P + cp[i + k - 1] + k (mod 2**64) */
+        Py_ssize_t n_char = 0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            uint64_t h = 0;
+            for (int k = 1; k <= max_order && i + k <= m; k++) {
+                h = h * HASH_P + (uint64_t)cp[i + k - 1] + (uint64_t)k;
+                int j = order_block[k];
+                if (j >= 0) {
+                    s[j] += coef[mix(h, block_bits) + ((Py_ssize_t)j << block_bits)];
+                    n_char++;
+                }
+            }
+        }
+        /* words: runs of characters that are neither space nor punctuation; a word hashes as
+         * sum(cp * W[offset]) over its first MAX_WORD characters. Entries in text order:
+         * unigram 0, bigram (0, 1), unigram 1, bigram (1, 2), ... */
+        Py_ssize_t n_word = 0;
+        double sw = 0.0;
+        const double *wcoef = coef + n_features;
+        uint64_t prev = 0, cur = 0;
+        int have_prev = 0, in_word = 0;
+        Py_ssize_t rel = 0;
+        for (Py_ssize_t i = 0; i <= m; i++) {
+            int is_word = 0;
+            if (i < m) {
+                uint8_t c = cp_class(classes, cp[i]);
+                is_word = c != C_SPACE && c != C_PUNCT;
+            }
+            if (is_word) {
+                if (!in_word) {
+                    in_word = 1;
+                    cur = 0;
+                    rel = 0;
+                }
+                if (rel < MAX_WORD)
+                    cur += (uint64_t)cp[i] * ww[rel];
+                rel++;
+            } else if (in_word) {
+                in_word = 0;
+                if (have_prev) {
+                    sw += wcoef[mix(prev * BIGRAM_M + cur + 7u, bits)];
+                    n_word++;
+                }
+                sw += wcoef[mix(cur, bits)];
+                n_word++;
+                prev = cur;
+                have_prev = 1;
+            }
+        }
+        s[n_orders] = sw;
+        counts[2 * l] = (double)n_char;
+        counts[2 * l + 1] = (double)n_word;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyMem_Free(cp);
+    PyBuffer_Release(&orders_b);
+    PyBuffer_Release(&coef_b);
+    PyBuffer_Release(&ww_b);
+    PyBuffer_Release(&cls_b);
+    PyBuffer_Release(&sums_b);
+    PyBuffer_Release(&counts_b);
+    return result;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* shape_counts                                                                              */
+
+/* bits of the `flags` table (fast.py builds it from the character sets of features.py) */
+#define F_TERMINAL 1
+#define F_COMMA 2
+#define F_SEPARATOR 4
+#define F_BULLET 8
+#define F_PLACEHOLDER 16
+
+/* columns of the counts array, in fast.COUNT_NAMES order */
+enum { K_CHARS, K_WORDS, K_UPPER, K_DIGIT, K_PUNCT, K_CJK, K_CAMEL, K_CAPWORD, K_TERMINAL,
+       K_COLON, K_BULLET, K_URLISH, K_SEPARATORS, K_LONGEST, K_COMMAS, K_WIDTH };
+
+static inline int
+has_flag(const uint8_t *flags, Py_UCS4 c, int flag)
+{
+    return c <= 0xFFFF && (flags[c] & flag);
+}
+
+/* shape_counts(lines, classes, flags, counts) -> list of (line, position) of placeholder
+ * trigger characters, for the caller's regex. counts: C-order float64 (n, K_WIDTH). */
+static PyObject *
+shape_counts(PyObject *self, PyObject *args)
+{
+    PyObject *lines;
+    Py_buffer cls_b, flags_b, counts_b;
+    if (!PyArg_ParseTuple(args, "O!y*y*w*", &PyList_Type, &lines, &cls_b, &flags_b, &counts_b))
+        return NULL;
+    PyObject *triggers = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    const uint8_t *classes = (const uint8_t *)cls_b.buf;
+    const uint8_t *flags = (const uint8_t *)flags_b.buf;
+    double *counts = (double *)counts_b.buf;
+    if (cls_b.len != 0x10000 || flags_b.len != 0x10000
+        || counts_b.len != n * K_WIDTH * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "shape_counts: bad arguments");
+        goto done;
+    }
+    triggers = PyList_New(0);
+    if (triggers == NULL)
+        goto done;
+    for (Py_ssize_t l = 0; l < n; l++) {
+        PyObject *line = PyList_GET_ITEM(lines, l);
+        if (!PyUnicode_Check(line)) {
+            PyErr_Format(PyExc_TypeError, "line %zd is not str", l);
+            Py_CLEAR(triggers);
+            goto done;
+        }
+        int kind = PyUnicode_KIND(line);
+        const void *data = PyUnicode_DATA(line);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(line);
+        double *k = counts + l * K_WIDTH;
+        Py_ssize_t chars = 0, words = 0, upper = 0, digit = 0, punct = 0, cjk = 0, camel = 0;
+        Py_ssize_t capword = 0, urlish = 0, seps = 0, commas = 0, longest = 0, run = 0;
+        Py_ssize_t first = -1;
+        Py_UCS4 last = 0;
+        uint8_t prev_cls = C_SPACE;  /* what precedes the line counts as a space */
+        for (Py_ssize_t i = 0; i < len; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            uint8_t cls = cp_class(classes, c);
+            if (cls != C_SPACE) {
+                chars++;
+                last = c;
+                if (first < 0)
+                    first = i;
+            }
+            if (cls != C_SPACE && cls != C_PUNCT) {
+                if (run == 0)
+                    words++;
+                run++;
+                if (run > longest)
+                    longest = run;
+            } else {
+                run = 0;
+            }
+            if (cls == C_UPPER) {
+                upper++;
+                if (prev_cls == C_SPACE)
+                    capword++;
+                if (prev_cls == C_LOWER)
+                    camel++;
+            } else if (cls == C_DIGIT) {
+                digit++;
+            } else if (cls == C_PUNCT) {
+                punct++;
+            } else if (cls == C_CJK) {
+                cjk++;
+            }
+            /* "://", "@", "www.", ".com" starting here (a position counts once) */
+            if (c == '@'
+                || (c == ':' && i + 2 < len && PyUnicode_READ(kind, data, i + 1) == '/'
+                    && PyUnicode_READ(kind, data, i + 2) == '/')
+                || (c == 'w' && i + 3 < len && PyUnicode_READ(kind, data, i + 1) == 'w'
+                    && PyUnicode_READ(kind, data, i + 2) == 'w' && PyUnicode_READ(kind, data, i + 3) == '.')
+                || (c == '.' && i + 3 < len && PyUnicode_READ(kind, data, i + 1) == 'c'
+                    && PyUnicode_READ(kind, data, i + 2) == 'o' && PyUnicode_READ(kind, data, i + 3) == 'm'))
+                urlish++;
+            if (c <= 0xFFFF) {
+                uint8_t f = flags[c];
+                if (f & F_SEPARATOR)
+                    seps++;
+                if (f & F_COMMA)
+                    commas++;
+                if (f & F_PLACEHOLDER) {
+                    PyObject *item = Py_BuildValue("(nn)", l, i);
+                    if (item == NULL || PyList_Append(triggers, item) < 0) {
+                        Py_XDECREF(item);
+                        Py_CLEAR(triggers);
+                        goto done;
+                    }
+                    Py_DECREF(item);
+                }
+            }
+            prev_cls = cls;
+        }
+        /* list marker at the first visible character: a bullet then a space, or one or two
+         * digits, "." or ")", then a space (characters past the line end match nothing) */
+        int bullet = 0;
+        if (first >= 0) {
+            Py_UCS4 c0 = PyUnicode_READ(kind, data, first);
+            Py_UCS4 c1 = first + 1 < len ? PyUnicode_READ(kind, data, first + 1) : 0;
+            Py_UCS4 c2 = first + 2 < len ? PyUnicode_READ(kind, data, first + 2) : 0;
+            Py_UCS4 c3 = first + 3 < len ? PyUnicode_READ(kind, data, first + 3) : 0;
+            if (has_flag(flags, c0, F_BULLET) && c1 == ' ')
+                bullet = 1;
+            if (cp_class(classes, c0) == C_DIGIT) {
+                if ((c1 == '.' || c1 == ')') && c2 == ' ')
+                    bullet = 1;
+                if (first + 1 < len && cp_class(classes, c1) == C_DIGIT && (c2 == '.' || c2 == ')')
+                    && c3 == ' ')
+                    bullet = 1;
+            }
+        }
+        k[K_CHARS] = (double)chars;
+        k[K_WORDS] = (double)words;
+        k[K_UPPER] = (double)upper;
+        k[K_DIGIT] = (double)digit;
+        k[K_PUNCT] = (double)punct;
+        k[K_CJK] = (double)cjk;
+        k[K_CAMEL] = (double)camel;
+        k[K_CAPWORD] = (double)capword;
+        k[K_TERMINAL] = chars > 0 && has_flag(flags, last, F_TERMINAL);
+        k[K_COLON] = chars > 0 && last == ':';
+        k[K_BULLET] = bullet;
+        k[K_URLISH] = (double)urlish;
+        k[K_SEPARATORS] = (double)seps;
+        k[K_LONGEST] = (double)longest;
+        k[K_COMMAS] = (double)commas;
+    }
+done:
+    PyBuffer_Release(&cls_b);
+    PyBuffer_Release(&flags_b);
+    PyBuffer_Release(&counts_b);
+    return triggers;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
+static PyMethodDef methods[] = {
+    {"tree_raw", tree_raw, METH_VARARGS, "Raw HistGradientBoosting scores of column-major rows."},
+    {"text_sums", text_sums, METH_VARARGS, "Per-line hashed n-gram coefficient sums."},
+    {"shape_counts", shape_counts, METH_VARARGS, "Per-line counts behind the shape features."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_speedups", "Compiled kernels of classifier (see fast.py).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddIntConstant(m, "NODE_SIZE", (long)sizeof(node_t)) < 0
+        || PyModule_AddIntConstant(m, "COUNT_WIDTH", K_WIDTH) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

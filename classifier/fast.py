@@ -1,0 +1,152 @@
+"""Compiled prediction kernels: loading the optional C extension and feeding it numpy arrays.
+
+``classifier/_speedups.c`` is built when the package is installed with a C compiler at hand; it
+computes the same numbers as the numpy code of features.py and scikit-learn's tree walk (same
+integers, same float sums in the same order), ~3x faster. When it is missing, or when the
+environment sets LINESIFT_NO_SPEEDUPS=1 (checked at every call, for tests and comparisons),
+kernels() returns None and the model runs its numpy reference code.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import weakref
+
+import numpy as np
+
+from . import features as F
+
+__all__ = ["kernels", "NO_SPEEDUPS_ENV", "shape_features", "text_score", "tree_proba"]
+
+NO_SPEEDUPS_ENV = "LINESIFT_NO_SPEEDUPS"
+
+#: The C struct node_t of _speedups.c: a leaf has feat -1 and its value in thr.
+NODE_DTYPE = np.dtype([("thr", np.float64), ("feat", np.int32), ("left", np.int32),
+                       ("right", np.int32), ("missing_left", np.uint8)], align=True)
+
+#: Columns of the C shape counts, in the order of features._shape_columns' arguments.
+COUNT_NAMES = ("chars", "words", "upper", "digit", "punct", "cjk", "camel", "capword", "terminal",
+               "colon", "bullet", "urlish", "separators", "longest", "commas")
+
+# bits of the character-set table (F_* in _speedups.c)
+_SETS = ((F._TERMINAL, 1), (F._COMMAS, 2), (F._SEPARATORS, 4), (F._BULLETS, 8), (F._PLACEHOLDER_START, 16))
+
+
+@functools.lru_cache(maxsize=1)
+def _module():
+    try:
+        from . import _speedups
+    except ImportError:
+        return None
+    if _speedups.NODE_SIZE != NODE_DTYPE.itemsize or _speedups.COUNT_WIDTH != len(COUNT_NAMES):
+        return None  # a stale build from another version of this file
+    return _speedups
+
+
+def kernels():
+    """The compiled module, or None if it is not built or LINESIFT_NO_SPEEDUPS=1."""
+    if os.environ.get(NO_SPEEDUPS_ENV) == "1":
+        return None
+    return _module()
+
+
+@functools.lru_cache(maxsize=1)
+def _flags() -> np.ndarray:
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for chars, bit in _SETS:
+        table[[ord(c) for c in chars]] |= bit
+    return table
+
+
+def shape_features(k, lines: list[str]) -> np.ndarray:
+    """features.shape_features(lines), from the C kernel's per-line counts."""
+    n = len(lines)
+    counts = np.empty((n, len(COUNT_NAMES)))
+    triggers = k.shape_counts(lines, F._classes(), _flags(), counts)
+    placeholders = np.zeros(n)
+    # the regex runs where a trigger character stands, as in features._placeholders; matches
+    # never cross a line end, so matching within the line finds the same ones
+    end, last = -1, -1
+    for row, pos in triggers:
+        if row != last:
+            end, last = -1, row
+        if pos < end:
+            continue
+        match = F.PLACEHOLDER.match(lines[row], pos)
+        if match:
+            placeholders[row] += 1
+            end = match.end()
+    return F._shape_columns(*counts.T, placeholders)
+
+
+def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, intercept: float,
+               shape: np.ndarray) -> np.ndarray | None:
+    """features.score(lines, coef, intercept, shape) by the C kernel; None for settings it does
+    not handle (char orders not increasing or above 8, a negative prefix)."""
+    orders = np.asarray(features.char_orders, dtype=np.int64)
+    prefix = sys.maxsize if features.prefix is None else features.prefix
+    if prefix < 0 or len(orders) == 0 or orders.max() > 8 or np.any(np.diff(orders) <= 0):
+        return None
+    n = len(lines)
+    bits = features.bits_
+    block_bits = bits - (len(orders) - 1).bit_length()
+    sums = np.empty((n, len(orders) + 1))
+    counts = np.empty((n, 2))
+    coef = np.ascontiguousarray(coef, dtype=np.float64)
+    k.text_sums(lines, prefix, orders, bits, block_bits, features.n_features, coef, F._word_weights(),
+                F._classes(), sums, counts)
+    # the same float operations, in the same order, as TextFeatures.score
+    out = shape @ coef[2 * features.n_features:] + intercept
+    scale = 1.0 / np.sqrt(np.maximum(counts[:, 0], 1.0))
+    for j in range(len(orders)):
+        out += scale * sums[:, j]
+    out += 1.0 / np.sqrt(np.maximum(counts[:, 1], 1.0)) * sums[:, -1]
+    return out
+
+
+_TREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _flat_trees(hgb):
+    """The fitted ensemble's nodes in NODE_DTYPE, tree roots and baseline; None if the C walk
+    does not apply (multi-class, categorical splits). Computed once per fitted estimator and
+    kept beside it, never in it, so model files do not change."""
+    try:
+        return _TREES[hgb]
+    except KeyError:
+        pass
+    flat = None
+    if hgb.n_trees_per_iteration_ == 1 and np.size(hgb._baseline_prediction) == 1:
+        trees = [predictors[0].nodes for predictors in hgb._predictors]
+        if not any(t["is_categorical"].any() for t in trees if "is_categorical" in t.dtype.names):
+            roots = np.cumsum([0] + [len(t) for t in trees[:-1]]).astype(np.int32)
+            nodes = np.zeros(sum(map(len, trees)), dtype=NODE_DTYPE)
+            for root, t in zip(roots, trees):
+                part = nodes[root:root + len(t)]
+                leaf = t["is_leaf"].astype(bool)
+                part["thr"] = np.where(leaf, t["value"], t["num_threshold"])
+                part["feat"] = np.where(leaf, -1, t["feature_idx"])
+                part["left"] = np.where(leaf, 0, t["left"].astype(np.int64) + root)
+                part["right"] = np.where(leaf, 0, t["right"].astype(np.int64) + root)
+                part["missing_left"] = t["missing_go_to_left"]
+            flat = (nodes, roots, float(np.ravel(hgb._baseline_prediction)[0]))
+    _TREES[hgb] = flat
+    return flat
+
+
+def tree_proba(k, hgb, X: np.ndarray) -> np.ndarray | None:
+    """hgb.predict_proba(X)[:, 1] with the trees walked in C; None if the C walk does not apply.
+
+    Raw scores are summed as scikit-learn sums them (baseline, then tree 0, tree 1, ...) and
+    turned into probabilities by the estimator's own loss, so they are bit-identical."""
+    flat = _flat_trees(hgb)
+    if flat is None or X.ndim != 2 or X.shape[1] != hgb.n_features_in_:
+        return None
+    nodes, roots, baseline = flat
+    n = X.shape[0]
+    cols = np.ascontiguousarray(np.asarray(X, dtype=np.float64).T)  # no copy for Fortran-order X
+    raw = np.empty(n)
+    k.tree_raw(nodes, roots, cols, n, X.shape[1], baseline, raw)
+    return hgb._loss.predict_proba(raw)[:, 1]
