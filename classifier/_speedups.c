@@ -8,6 +8,7 @@
  *   tree_raw      - HistGradientBoosting raw scores: baseline + tree 0 + tree 1 + ... per row
  *   text_sums     - pass-1 hashed n-gram coefficient sums per line and block (features.py)
  *   shape_counts  - the per-line counts behind features.shape_features
+ *   line_keys     - hashes of whitespace-normalised lines, for counting repeats (model.py)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -18,18 +19,26 @@
 /* ---------------------------------------------------------------------------------------- */
 /* tree_raw                                                                                  */
 
-/* One tree node, laid out as fast.NODE_DTYPE (numpy, align=True). A leaf has feat -1 and its
- * value in thr. */
+/* One tree node, laid out as fast.NODE_DTYPE (numpy, align=True). child[1] is the left child
+ * (taken when x <= thr, or x is NaN and missing_left), child[0] the right one. A leaf has its
+ * value in thr and both children pointing to itself, so walks can run on past it. */
 typedef struct {
     double thr;
     int32_t feat;
-    int32_t left;
-    int32_t right;
+    int32_t child[2];
     uint8_t missing_left;
+    uint8_t leaf;
 } node_t;
 
 /* Rows walked through all trees together: their feature values stay in cache across trees. */
+#ifndef TREE_BLOCK
 #define TREE_BLOCK 256
+#endif
+/* Rows walked through one tree in lock step, their branch-free steps interleaved: the walk is
+ * bound by memory latency and unpredictable branches, not by arithmetic. */
+#ifndef TREE_GROUP
+#define TREE_GROUP 8
+#endif
 
 static PyObject *
 tree_raw(PyObject *self, PyObject *args)
@@ -53,11 +62,14 @@ tree_raw(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "tree_raw: buffer sizes do not match");
         goto done;
     }
-    /* Every walk must end inside the arrays: children after their parent, features in range. */
+    /* Every walk must reach a leaf inside the arrays: children after their parent (a leaf:
+     * itself), features in range. */
     for (Py_ssize_t i = 0; i < n_nodes; i++) {
         const node_t *nd = &nodes[i];
-        if (nd->feat >= 0 && (nd->feat >= n_cols || nd->left <= i || nd->right <= i
-                              || nd->left >= n_nodes || nd->right >= n_nodes)) {
+        int ok = nd->leaf ? nd->child[0] == i && nd->child[1] == i && nd->feat == 0
+                          : nd->feat >= 0 && nd->feat < n_cols && nd->child[0] > i && nd->child[1] > i
+                            && nd->child[0] < n_nodes && nd->child[1] < n_nodes;
+        if (!ok) {
             PyErr_SetString(PyExc_ValueError, "tree_raw: malformed tree nodes");
             goto done;
         }
@@ -75,19 +87,24 @@ tree_raw(PyObject *self, PyObject *args)
         for (Py_ssize_t r = r0; r < r1; r++)
             out[r] = 0.0 + baseline;
         for (Py_ssize_t t = 0; t < n_trees; t++) {
-            const node_t *root = &nodes[roots[t]];
-            for (Py_ssize_t r = r0; r < r1; r++) {
-                const node_t *nd = root;
-                while (nd->feat >= 0) {
-                    double v = x[(Py_ssize_t)nd->feat * n_rows + r];
-                    int32_t next;
-                    if (isnan(v))
-                        next = nd->missing_left ? nd->left : nd->right;
-                    else
-                        next = v <= nd->thr ? nd->left : nd->right;
-                    nd = &nodes[next];
+            for (Py_ssize_t g = r0; g < r1; g += TREE_GROUP) {
+                Py_ssize_t size = g + TREE_GROUP <= r1 ? TREE_GROUP : r1 - g;
+                int32_t at[TREE_GROUP];
+                for (Py_ssize_t j = 0; j < TREE_GROUP; j++)
+                    at[j] = roots[t];
+                int moving = 1;
+                while (moving) {
+                    moving = 0;
+                    for (Py_ssize_t j = 0; j < size; j++) {
+                        const node_t *nd = &nodes[at[j]];
+                        double v = x[(Py_ssize_t)nd->feat * n_rows + g + j];
+                        int left = (v <= nd->thr) | (isnan(v) & nd->missing_left);
+                        at[j] = nd->child[left];
+                        moving |= !nd->leaf;
+                    }
                 }
-                out[r] += nd->thr;
+                for (Py_ssize_t j = 0; j < size; j++)
+                    out[g + j] += nodes[at[j]].thr;
             }
         }
     }
@@ -121,6 +138,29 @@ cp_class(const uint8_t *classes, Py_UCS4 c)
     return classes[c <= 0xFFFF ? c : 0xFFFF];  /* astral code points: class of U+FFFF (symbol) */
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
+/* Grow a PyMem buffer to hold at least `want` items of `size` bytes; 0, or -1 with MemoryError. */
+static int
+reserve(void **buf, Py_ssize_t *cap, Py_ssize_t want, size_t size)
+{
+    if (want <= *cap)
+        return 0;
+    want *= 2;
+    void *grown = PyMem_Realloc(*buf, (size_t)want * size);
+    if (grown == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *buf = grown;
+    *cap = want;
+    return 0;
+}
+
 /* The code points a line contributes to the n-gram hashers: BEGIN, its first `prefix` code
  * points lowered as str.lower() does, END. Written to buf (grown as needed); returns the
  * count, or -1 with an exception set. */
@@ -150,16 +190,9 @@ hashed_codepoints(PyObject *line, Py_ssize_t prefix, Py_UCS4 **buf, Py_ssize_t *
         kind = PyUnicode_KIND(low);
         data = PyUnicode_DATA(low);
     }
-    if (cut + 2 > *cap) {
-        Py_ssize_t want = (cut + 2) * 2;
-        Py_UCS4 *grown = PyMem_Realloc(*buf, (size_t)want * sizeof(Py_UCS4));
-        if (grown == NULL) {
-            Py_XDECREF(low);
-            PyErr_NoMemory();
-            return -1;
-        }
-        *buf = grown;
-        *cap = want;
+    if (reserve((void **)buf, cap, cut + 2, sizeof(Py_UCS4)) < 0) {
+        Py_XDECREF(low);
+        return -1;
     }
     Py_UCS4 *cp = *buf;
     cp[0] = LINE_BEGIN;
@@ -184,57 +217,56 @@ mix(uint64_t h, int bits)
     return (Py_ssize_t)((h * HASH_M) >> (64 - bits));
 }
 
-/* text_sums(lines, prefix, orders, bits, block_bits, n_features, coef, word_weights, classes,
- *           sums, counts)
+/* text_sums(lines, prefix, orders, bits, block_bits, n_features, coef, coef_is_double,
+ *           word_weights, classes, sums, counts)
  * For line l: sums[l, j] = coefficient sum of its order-j char n-grams (j < len(orders)),
- * sums[l, len(orders)] = that of its word unigrams and bigrams, each summed in text order as
- * numpy.bincount does; counts[l] = (char n-grams, word n-grams). sums and counts are C-order
- * float64 arrays the caller allocated. */
+ * sums[l, len(orders)] = that of its word unigrams and bigrams, each summed in double in text
+ * order as numpy.bincount does; counts[l] = (char n-grams, word n-grams). coef is float64 or
+ * float32; sums and counts are C-order float64 arrays the caller allocated. */
 static PyObject *
 text_sums(PyObject *self, PyObject *args)
 {
     PyObject *lines;
     Py_ssize_t prefix, n_features;
-    int bits, block_bits;
+    int bits, block_bits, wide;
     Py_buffer orders_b, coef_b, ww_b, cls_b, sums_b, counts_b;
-    if (!PyArg_ParseTuple(args, "O!ny*iiny*y*y*w*w*", &PyList_Type, &lines, &prefix, &orders_b,
-                          &bits, &block_bits, &n_features, &coef_b, &ww_b, &cls_b, &sums_b,
+    if (!PyArg_ParseTuple(args, "O!ny*iiny*py*y*w*w*", &PyList_Type, &lines, &prefix, &orders_b,
+                          &bits, &block_bits, &n_features, &coef_b, &wide, &ww_b, &cls_b, &sums_b,
                           &counts_b))
         return NULL;
     PyObject *result = NULL;
     Py_UCS4 *cp = NULL;
-    Py_ssize_t cap = 0;
+    uint64_t *hash = NULL;
+    Py_ssize_t *cols = NULL;
+    Py_ssize_t cp_cap = 0, hash_cap = 0, cols_cap = 0;
     Py_ssize_t n = PyList_GET_SIZE(lines);
     const int64_t *orders = (const int64_t *)orders_b.buf;
     Py_ssize_t n_orders = orders_b.len / (Py_ssize_t)sizeof(int64_t);
-    const double *coef = (const double *)coef_b.buf;
+    const double *coef64 = (const double *)coef_b.buf;
+    const float *coef32 = (const float *)coef_b.buf;
     const uint64_t *ww = (const uint64_t *)ww_b.buf;
     const uint8_t *classes = (const uint8_t *)cls_b.buf;
     double *sums = (double *)sums_b.buf;
     double *counts = (double *)counts_b.buf;
     Py_ssize_t width = n_orders + 1;
-    int order_block[MAX_ORDER + 1];  /* block index of each order, -1 if not hashed */
-    int max_order = 0;
+    Py_ssize_t ends[MAX_ORDER + 1];  /* end of each block's entries in cols */
+    size_t item = wide ? sizeof(double) : sizeof(float);
     if (n_orders < 1 || n_orders > MAX_ORDER || bits < 1 || bits > 40 || block_bits < 1
         || block_bits > bits || n_features != ((Py_ssize_t)1 << bits) || prefix < 0
-        || coef_b.len < 2 * n_features * (Py_ssize_t)sizeof(double)
+        || coef_b.len < 2 * n_features * (Py_ssize_t)item || coef_b.len % (Py_ssize_t)item
         || ww_b.len != MAX_WORD * (Py_ssize_t)sizeof(uint64_t) || cls_b.len != 0x10000
         || sums_b.len != n * width * (Py_ssize_t)sizeof(double)
         || counts_b.len != n * 2 * (Py_ssize_t)sizeof(double)) {
         PyErr_SetString(PyExc_ValueError, "text_sums: bad arguments");
         goto done;
     }
-    for (int k = 0; k <= MAX_ORDER; k++)
-        order_block[k] = -1;
     for (Py_ssize_t j = 0; j < n_orders; j++) {
-        /* strictly increasing orders: the rolling hash of features._char_ngrams */
-        if (orders[j] < 1 || orders[j] > MAX_ORDER || orders[j] <= max_order
+        /* strictly increasing orders, as the rolling hash of features._char_ngrams needs */
+        if (orders[j] < 1 || orders[j] > MAX_ORDER || (j > 0 && orders[j] <= orders[j - 1])
             || (j << block_bits) + ((Py_ssize_t)1 << block_bits) > n_features) {
             PyErr_SetString(PyExc_ValueError, "text_sums: unsupported char orders");
             goto done;
         }
-        order_block[orders[j]] = (int)j;
-        max_order = (int)orders[j];
     }
     for (Py_ssize_t l = 0; l < n; l++) {
         PyObject *line = PyList_GET_ITEM(lines, l);
@@ -242,31 +274,29 @@ text_sums(PyObject *self, PyObject *args)
             PyErr_Format(PyExc_TypeError, "line %zd is not str", l);
             goto done;
         }
-        Py_ssize_t m = hashed_codepoints(line, prefix, &cp, &cap);
-        if (m < 0)
+        Py_ssize_t m = hashed_codepoints(line, prefix, &cp, &cp_cap);
+        if (m < 0 || reserve((void **)&hash, &hash_cap, m, sizeof(uint64_t)) < 0
+            || reserve((void **)&cols, &cols_cap, m * (n_orders + 2), sizeof(Py_ssize_t)) < 0)
             goto done;
-        double *s = sums + l * width;
-        for (Py_ssize_t j = 0; j < width; j++)
-            s[j] = 0.0;
+        /* First every entry's column, block by block in text order; then the coefficients are
+         * fetched (prefetched together: they are scattered over megabytes) and summed. */
+        Py_ssize_t e = 0;
         /* char n-grams: h_1 = cp + 1, h_k = h_(k-1) * P + cp[i + k - 1] + k (mod 2**64) */
-        Py_ssize_t n_char = 0;
-        for (Py_ssize_t i = 0; i < m; i++) {
-            uint64_t h = 0;
-            for (int k = 1; k <= max_order && i + k <= m; k++) {
-                h = h * HASH_P + (uint64_t)cp[i + k - 1] + (uint64_t)k;
-                int j = order_block[k];
-                if (j >= 0) {
-                    s[j] += coef[mix(h, block_bits) + ((Py_ssize_t)j << block_bits)];
-                    n_char++;
-                }
-            }
+        for (Py_ssize_t i = 0; i < m; i++)
+            hash[i] = 0;
+        int step = 0;
+        for (Py_ssize_t j = 0; j < n_orders; j++) {
+            for (; step < orders[j]; step++)
+                for (Py_ssize_t i = 0; i + step < m; i++)
+                    hash[i] = hash[i] * HASH_P + (uint64_t)cp[i + step] + (uint64_t)(step + 1);
+            Py_ssize_t base = (Py_ssize_t)j << block_bits;
+            for (Py_ssize_t i = 0; i + step <= m; i++)
+                cols[e++] = mix(hash[i], block_bits) + base;
+            ends[j] = e;
         }
         /* words: runs of characters that are neither space nor punctuation; a word hashes as
          * sum(cp * W[offset]) over its first MAX_WORD characters. Entries in text order:
          * unigram 0, bigram (0, 1), unigram 1, bigram (1, 2), ... */
-        Py_ssize_t n_word = 0;
-        double sw = 0.0;
-        const double *wcoef = coef + n_features;
         uint64_t prev = 0, cur = 0;
         int have_prev = 0, in_word = 0;
         Py_ssize_t rel = 0;
@@ -287,24 +317,38 @@ text_sums(PyObject *self, PyObject *args)
                 rel++;
             } else if (in_word) {
                 in_word = 0;
-                if (have_prev) {
-                    sw += wcoef[mix(prev * BIGRAM_M + cur + 7u, bits)];
-                    n_word++;
-                }
-                sw += wcoef[mix(cur, bits)];
-                n_word++;
+                if (have_prev)
+                    cols[e++] = n_features + mix(prev * BIGRAM_M + cur + 7u, bits);
+                cols[e++] = n_features + mix(cur, bits);
                 prev = cur;
                 have_prev = 1;
             }
         }
-        s[n_orders] = sw;
-        counts[2 * l] = (double)n_char;
-        counts[2 * l + 1] = (double)n_word;
+        ends[n_orders] = e;
+        for (Py_ssize_t i = 0; i < e; i++)
+            PREFETCH((const char *)coef_b.buf + cols[i] * (Py_ssize_t)item);
+        double *s = sums + l * width;
+        Py_ssize_t start = 0;
+        for (Py_ssize_t j = 0; j < width; j++) {
+            double acc = 0.0;
+            if (wide)
+                for (Py_ssize_t i = start; i < ends[j]; i++)
+                    acc += coef64[cols[i]];
+            else
+                for (Py_ssize_t i = start; i < ends[j]; i++)
+                    acc += (double)coef32[cols[i]];
+            s[j] = acc;
+            start = ends[j];
+        }
+        counts[2 * l] = (double)ends[n_orders - 1];
+        counts[2 * l + 1] = (double)(e - ends[n_orders - 1]);
     }
     result = Py_None;
     Py_INCREF(result);
 done:
     PyMem_Free(cp);
+    PyMem_Free(hash);
+    PyMem_Free(cols);
     PyBuffer_Release(&orders_b);
     PyBuffer_Release(&coef_b);
     PyBuffer_Release(&ww_b);
@@ -472,11 +516,70 @@ done:
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* line_keys                                                                                 */
+
+/* line_keys(lines, keys): keys[l] = a 64-bit hash of " ".join(lines[l].split()), computed
+ * without building that string. Equal normalised lines get equal keys; different ones collide
+ * with probability ~2**-64 per pair, as Python's own str hash. keys: int64 array. */
+static PyObject *
+line_keys(PyObject *self, PyObject *args)
+{
+    PyObject *lines;
+    Py_buffer keys_b;
+    if (!PyArg_ParseTuple(args, "O!w*", &PyList_Type, &lines, &keys_b))
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    uint64_t *keys = (uint64_t *)keys_b.buf;
+    if (keys_b.len != n * (Py_ssize_t)sizeof(uint64_t)) {
+        PyErr_SetString(PyExc_ValueError, "line_keys: bad arguments");
+        goto done;
+    }
+    for (Py_ssize_t l = 0; l < n; l++) {
+        PyObject *line = PyList_GET_ITEM(lines, l);
+        if (!PyUnicode_Check(line)) {
+            PyErr_Format(PyExc_TypeError, "line %zd is not str", l);
+            goto done;
+        }
+        int kind = PyUnicode_KIND(line);
+        const void *data = PyUnicode_DATA(line);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(line);
+        uint64_t h = 0x243F6A8885A308D3ull;
+        Py_ssize_t emitted = 0;
+        int gap = 0;
+        for (Py_ssize_t i = 0; i < len; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (Py_UNICODE_ISSPACE(c)) {  /* str.split()'s notion of whitespace */
+                gap = emitted > 0;
+                continue;
+            }
+            if (gap) {
+                h = (h ^ 0x20u) * HASH_M;
+                h ^= h >> 31;
+                emitted++;
+                gap = 0;
+            }
+            h = (h ^ (uint64_t)c) * HASH_M;
+            h ^= h >> 31;
+            emitted++;
+        }
+        h = (h ^ (uint64_t)emitted) * 0xBF58476D1CE4E5B9ull;
+        keys[l] = h ^ (h >> 29);
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&keys_b);
+    return result;
+}
+
+/* ---------------------------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
     {"tree_raw", tree_raw, METH_VARARGS, "Raw HistGradientBoosting scores of column-major rows."},
     {"text_sums", text_sums, METH_VARARGS, "Per-line hashed n-gram coefficient sums."},
     {"shape_counts", shape_counts, METH_VARARGS, "Per-line counts behind the shape features."},
+    {"line_keys", line_keys, METH_VARARGS, "Hashes of whitespace-normalised lines."},
     {NULL, NULL, 0, NULL},
 };
 

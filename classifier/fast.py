@@ -22,9 +22,10 @@ __all__ = ["kernels", "NO_SPEEDUPS_ENV", "shape_features", "text_score", "tree_p
 
 NO_SPEEDUPS_ENV = "LINESIFT_NO_SPEEDUPS"
 
-#: The C struct node_t of _speedups.c: a leaf has feat -1 and its value in thr.
-NODE_DTYPE = np.dtype([("thr", np.float64), ("feat", np.int32), ("left", np.int32),
-                       ("right", np.int32), ("missing_left", np.uint8)], align=True)
+#: The C struct node_t of _speedups.c: child 1 is the left child; a leaf keeps its value in thr
+#: and points to itself.
+NODE_DTYPE = np.dtype([("thr", np.float64), ("feat", np.int32), ("child", np.int32, (2,)),
+                       ("missing_left", np.uint8), ("leaf", np.uint8)], align=True)
 
 #: Columns of the C shape counts, in the order of features._shape_columns' arguments.
 COUNT_NAMES = ("chars", "words", "upper", "digit", "punct", "cjk", "camel", "capword", "terminal",
@@ -94,8 +95,9 @@ def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, 
     block_bits = bits - (len(orders) - 1).bit_length()
     sums = np.empty((n, len(orders) + 1))
     counts = np.empty((n, 2))
-    coef = np.ascontiguousarray(coef, dtype=np.float64)
-    k.text_sums(lines, prefix, orders, bits, block_bits, features.n_features, coef, F._word_weights(),
+    wide = coef.dtype == np.float64
+    coef = np.ascontiguousarray(coef, dtype=np.float64 if wide else np.float32)
+    k.text_sums(lines, prefix, orders, bits, block_bits, features.n_features, coef, wide, F._word_weights(),
                 F._classes(), sums, counts)
     # the same float operations, in the same order, as TextFeatures.score
     out = shape @ coef[2 * features.n_features:] + intercept
@@ -126,12 +128,19 @@ def _flat_trees(hgb):
             for root, t in zip(roots, trees):
                 part = nodes[root:root + len(t)]
                 leaf = t["is_leaf"].astype(bool)
+                here = np.arange(root, root + len(t))
                 part["thr"] = np.where(leaf, t["value"], t["num_threshold"])
-                part["feat"] = np.where(leaf, -1, t["feature_idx"])
-                part["left"] = np.where(leaf, 0, t["left"].astype(np.int64) + root)
-                part["right"] = np.where(leaf, 0, t["right"].astype(np.int64) + root)
+                part["feat"] = np.where(leaf, 0, t["feature_idx"])
+                part["child"][:, 0] = np.where(leaf, here, t["right"].astype(np.int64) + root)
+                part["child"][:, 1] = np.where(leaf, here, t["left"].astype(np.int64) + root)
                 part["missing_left"] = t["missing_go_to_left"]
-            flat = (nodes, roots, float(np.ravel(hgb._baseline_prediction)[0]))
+                part["leaf"] = leaf
+            inner = nodes["leaf"] == 0
+            here = np.arange(len(nodes))
+            # the C walk needs children after their parents (so every walk ends), as scikit-learn
+            # lays trees out; anything else is left to scikit-learn
+            if np.all(nodes["child"][inner] > here[inner, None]) and np.all(nodes["child"] < len(nodes)):
+                flat = (nodes, roots, float(np.ravel(hgb._baseline_prediction)[0]))
     _TREES[hgb] = flat
     return flat
 

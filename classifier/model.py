@@ -123,15 +123,21 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         return lines, offsets
 
     @staticmethod
-    def _repeats(lines: list[str], offsets: np.ndarray) -> np.ndarray:
-        """How many times each line's text (whitespace-normalised) occurs on its own page."""
+    def _repeats(lines: list[str], offsets: np.ndarray, k=None) -> np.ndarray:
+        """How many times each line's text (whitespace-normalised) occurs on its own page.
+        k: the compiled kernels (fast.kernels()), which hash the lines without building the
+        normalised strings."""
         n = len(lines)
         if n == 0:
             return np.zeros(0)
         page = np.searchsorted(offsets, np.arange(n), side="right") - 1
         # hash() of str is salted per process, but only equality within this call matters
         # " ".join(line.split()) is lines.normalise, spelled with C-level maps for speed
-        h = np.fromiter(map(hash, map(" ".join, map(str.split, lines))), dtype=np.int64, count=n)
+        if k is None:
+            h = np.fromiter(map(hash, map(" ".join, map(str.split, lines))), dtype=np.int64, count=n)
+        else:
+            h = np.empty(n, dtype=np.int64)
+            k.line_keys(lines, h)
         keys = h ^ (page * np.int64(0x9E3779B97F4A7C1))
         _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         return counts[inverse].astype(np.float64)
@@ -231,7 +237,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             shape[a:b] = shape_features(span) if k is None else fast.shape_features(k, span)
             s = None if k is None else fast.text_score(k, self.features_, span, coef, intercept, shape[a:b])
             score[a:b] = self.features_.score(span, coef, intercept, shape[a:b]) if s is None else s
-        ctx = context_features(score, shape, offsets, self._repeats(lines, offsets))
+        ctx = context_features(score, shape, offsets, self._repeats(lines, offsets, k))
         proba = None if k is None else fast.tree_proba(k, self.context_model_, ctx)
         if proba is not None:
             return proba
