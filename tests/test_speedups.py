@@ -1,0 +1,170 @@
+"""classifier.fast and classifier/_speedups.c: the compiled kernels give the numpy path's numbers.
+
+Every test compares the C result with the numpy reference (features.py, scikit-learn) for
+exact equality. The module is skipped when the extension is not built (no C compiler)."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from classifier import fast
+from classifier.features import SHAPE_NAMES, TextFeatures, shape_features
+from classifier.lines import normalise
+from classifier.model import load_bundled
+
+pytest.importorskip("classifier._speedups", reason="C extension not built")
+
+
+@pytest.fixture()
+def k(monkeypatch):
+    monkeypatch.delenv(fast.NO_SPEEDUPS_ENV, raising=False)
+    return fast.kernels()
+
+
+#: Lines that stress the code-point handling: every kind of character as_lines lets through.
+ODD = [
+    "", " ", "\t \u00a0\u3000", "Home", "IconSearchIconMenuChevron DownClose",
+    "The river rose overnight and the ferry crews waited at the quay until the water fell.",
+    "\U0001F30A\U0001F6A2 Flood update \U0001F468\u200d\U0001F469\u200d\U0001F467 \U0001F1EB\U0001F1F7",
+    "The river \ud800rose\udfff overnight.", "\udbff", "\x00\x01\x02\x03 control \x02bytes\x03",
+    "ΟΔΟΣ ΣΟΦΟΚΛΈΟΥΣ Σ", "İstanbul İZMİR ǅemal ß ﬁx", "東京都の天気は晴れです。明日も晴れ。", "한국어 문장입니다.",
+    "مرحبا بالعالم، كيف الحال؟", "Ünïcödé ÀÉÎÕÜ çåñ", "a\u0301e\u0301 combining",
+    "line with\nan inner newline\rand return", "\u2028sep\u2029", "x" * 5000, "word " * 300,
+    "- bullet item", "• dot item", "12. numbered", "3) item", "7.no space", "1", "12", "-",
+    "You have {{remaining}} free articles left", "%(name)s and %s and %d", "${x} <<y>> [[z]] __FOO__ {bar}",
+    "{{unclosed and {x} twice {x}", "https://quayside.example www.example.com mail@example.com",
+    "a | b / c · d » e", "one, two، three、four，five", "Ends with colon:", "Quote»", "“quoted”",
+    "snake_case_name and CamelCaseName", "UPPER lower Mixed", "tab\tseparated\tvalues", "  leading spaces",
+    "trailing spaces   ", "\ufeffBOM", "\uffff\U0010FFFF astral end",
+]
+
+
+def _pages():
+    """ODD cut into pages of varied sizes, including one-line pages."""
+    return [ODD[:1], ODD[1:2], ODD[2:9], ODD[9:30], ODD[30:], ODD]
+
+
+def _score_numpy(features, lines, coef, intercept):
+    return features.score(lines, coef, intercept, shape_features(lines))
+
+
+def _score_c(k, features, lines, coef, intercept):
+    return fast.text_score(k, features, lines, coef, intercept, shape_features(lines))
+
+
+def test_kernels_are_off_when_the_environment_says_so(monkeypatch):
+    monkeypatch.setenv(fast.NO_SPEEDUPS_ENV, "1")
+    assert fast.kernels() is None
+
+
+@pytest.mark.parametrize("page", _pages())
+def test_shape_features_match_numpy(k, page):
+    assert np.array_equal(fast.shape_features(k, page), shape_features(page))
+
+
+def test_shape_features_match_numpy_for_no_lines(k):
+    assert fast.shape_features(k, []).shape == (0, len(SHAPE_NAMES))
+
+
+@pytest.mark.parametrize("page", _pages())
+def test_text_score_matches_numpy_with_the_bundled_coefficients(k, page):
+    model = load_bundled()
+    coef, intercept = model.line_model_.coef_[0], model.line_model_.intercept_[0]
+    assert np.array_equal(_score_c(k, model.features_, page, coef, intercept),
+                          _score_numpy(model.features_, page, coef, intercept))
+
+
+@pytest.mark.parametrize("orders, prefix, dtype", [
+    ((1, 2, 3, 4), 200, np.float64), ((2, 3, 4), 100, np.float32), ((1,), None, np.float64),
+    ((1, 3, 5), 7, np.float32), ((4,), 0, np.float64),
+])
+def test_text_score_matches_numpy_for_other_settings(k, orders, prefix, dtype):
+    features = TextFeatures(n_features=2**12, char_orders=orders, prefix=prefix).fit([])
+    coef = np.random.RandomState(0).normal(size=features.n_features_out_).astype(dtype)
+    assert np.array_equal(_score_c(k, features, ODD, coef, 0.25), _score_numpy(features, ODD, coef, 0.25))
+
+
+def test_text_score_leaves_unsupported_orders_to_numpy(k):
+    features = TextFeatures(n_features=2**10, char_orders=(3, 2)).fit([])
+    coef = np.zeros(features.n_features_out_)
+    assert fast.text_score(k, features, ["Home"], coef, 0.0, shape_features(["Home"])) is None
+
+
+# every code point (lone surrogates and line ends included: list items may hold them), some
+# lines longer than the 200-character n-gram prefix
+line_text = st.text(alphabet=st.characters(blacklist_categories=()), max_size=250)
+
+
+@given(st.lists(line_text, min_size=1, max_size=8))
+def test_pass1_matches_numpy_on_any_text(lines):
+    k = fast.kernels()
+    if k is None:  # LINESIFT_NO_SPEEDUPS=1 in the environment
+        return
+    features = TextFeatures(n_features=2**10).fit([])
+    coef = np.random.RandomState(1).normal(size=features.n_features_out_)
+    assert np.array_equal(fast.shape_features(k, lines), shape_features(lines))
+    assert np.array_equal(_score_c(k, features, lines, coef, -0.5), _score_numpy(features, lines, coef, -0.5))
+
+
+def test_line_keys_are_equal_exactly_for_equal_normalised_lines(k):
+    lines = ODD + ["  Home ", "Home\t", "Ho me", "word " * 299 + "word", "\u00a0The river \ud800rose\udfff overnight. "]
+    keys = np.empty(len(lines), dtype=np.int64)
+    k.line_keys(lines, keys)
+    norm = [normalise(line) for line in lines]
+    same_key = keys[:, None] == keys[None, :]
+    same_text = np.array([[a == b for b in norm] for a in norm])
+    assert np.array_equal(same_key, same_text)
+
+
+def _context_rows(hgb, n: int = 3000) -> np.ndarray:
+    """Random rows in Fortran order (as context_features makes them): some values NaN, some
+    exactly a split threshold of their feature (a tie goes left)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(scale=3.0, size=(n, hgb.n_features_in_))
+    nodes = np.concatenate([predictors[0].nodes for predictors in hgb._predictors])
+    splits = nodes[nodes["is_leaf"] == 0]
+    pick = rng.randint(len(splits), size=n)
+    X[np.arange(n), splits["feature_idx"][pick]] = splits["num_threshold"][pick]
+    X[rng.rand(n, hgb.n_features_in_) < 0.05] = np.nan
+    return np.asfortranarray(X)
+
+
+def test_tree_walk_matches_scikit_learn_on_the_session_model(k, trained_model):
+    hgb = trained_model.context_model_
+    X = _context_rows(hgb)
+    assert np.array_equal(fast.tree_proba(k, hgb, X), hgb.predict_proba(X)[:, 1])
+
+
+def test_tree_walk_matches_scikit_learn_on_the_bundled_model(k):
+    hgb = load_bundled().context_model_
+    X = _context_rows(hgb)
+    assert np.array_equal(fast.tree_proba(k, hgb, X), hgb.predict_proba(X)[:, 1])
+
+
+def test_tree_walk_matches_scikit_learn_on_c_order_rows(k, trained_model):
+    hgb = trained_model.context_model_
+    X = np.ascontiguousarray(_context_rows(hgb, 50))
+    assert np.array_equal(fast.tree_proba(k, hgb, X), hgb.predict_proba(X)[:, 1])
+
+
+def test_tree_walk_refuses_rows_of_the_wrong_width(k, trained_model):
+    hgb = trained_model.context_model_
+    assert fast.tree_proba(k, hgb, np.zeros((3, hgb.n_features_in_ + 1))) is None
+
+
+def test_flat_trees_are_not_pickled_into_the_model(trained_model):
+    import pickle
+
+    before = pickle.dumps(trained_model)
+    fast._flat_trees(trained_model.context_model_)
+    assert pickle.dumps(trained_model) == before
+
+
+def test_predictions_match_the_numpy_path(monkeypatch, trained_model, heldout_pages):
+    pages = [p.lines for p in heldout_pages] + _pages()
+    monkeypatch.delenv(fast.NO_SPEEDUPS_ENV, raising=False)
+    compiled = trained_model.predict_proba_pages(pages)
+    monkeypatch.setenv(fast.NO_SPEEDUPS_ENV, "1")
+    reference = trained_model.predict_proba_pages(pages)
+    assert all(np.array_equal(a, b) for a, b in zip(compiled, reference))
