@@ -3,12 +3,15 @@
     python bench/speed.py                    # wcxb-dev + our test split, all peers installed
     python bench/speed.py --pages 300        # fewer pages
 
-Prints the machine, versions, model load time and file size, and for every method lines/s,
-pages/s and MB of text/s over the same pages (single process), with the ratio to ours; peak RSS
-of this process at the end. Peers: the C4 line rule, jusText on the lines (`pip install .[bench]`),
-and trafilatura and resiliparse on the lines rendered as minimal HTML (../shared/data holds no
-HTML: one <p> per line, no head, scripts or styles -- far less markup than a real page, so their
-times here are a lower bound; the rendering is done before timing).
+Prints the machine, versions, whether the compiled kernels (classifier/_speedups*.c) are in
+use, model load time and file size, and for every method lines/s, pages/s and MB of text/s over
+the same pages (single process; `cpu s` is the process CPU time of the timed run, steadier than
+wall time on a shared machine), with the ratio to ours; then the time of one call for a 5-line
+page; peak RSS of this process at the end. LINESIFT_NO_SPEEDUPS=1 measures the numpy code.
+Peers: the C4 line rule, jusText on the lines (`pip install .[bench]`), and trafilatura and
+resiliparse on the lines rendered as minimal HTML (../shared/data holds no HTML: one <p> per
+line, no head, scripts or styles -- far less markup than a real page, so their times here are a
+lower bound; the rendering is done before timing).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
 
 from baselines import c4_rule, justext_lines, lines_html, resiliparse_html, trafilatura_html  # noqa: E402
+from classifier import fast  # noqa: E402
 from classifier.corpus import read_pages  # noqa: E402
 from classifier.model import load_model  # noqa: E402
 
@@ -45,13 +49,20 @@ def cpu_model() -> str:
     return platform.processor() or "?"
 
 
-def timed(fn, pages, repeat: int = 1) -> float:
-    best = float("inf")
+def timed(fn, pages, repeat: int = 1) -> tuple[float, float]:
+    """Best wall time of `repeat` runs, and the CPU time of that run."""
+    best = (float("inf"), float("inf"))
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn(pages)
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, (time.perf_counter() - t0, time.process_time() - c0))
     return best
+
+
+def kernels_status() -> str:
+    if os.environ.get(fast.NO_SPEEDUPS_ENV) == "1":
+        return f"off ({fast.NO_SPEEDUPS_ENV}=1): numpy code"
+    return "in use" if fast.kernels() is not None else "not built: numpy code"
 
 
 def main(argv=None) -> int:
@@ -62,6 +73,7 @@ def main(argv=None) -> int:
 
     print(f"machine: {os.cpu_count()} cores, {cpu_model()}; Python {platform.python_version()}, "
           f"numpy {np.__version__}, scikit-learn {sklearn.__version__}")
+    print(f"compiled kernels (classifier._speedups): {kernels_status()}")
     t0 = time.perf_counter()
     model = load_model(args.model)
     load_s = time.perf_counter() - t0
@@ -94,13 +106,17 @@ def main(argv=None) -> int:
                 continue
             methods[label] = lambda ps, fn=fn: [fn(docs[id(p)]) for p in ps]
         print(f"\n{name}: {len(pages)} pages, {n_lines} lines, {mb:.1f} MB of text")
-        print(f"{'method':22} {'seconds':>8} {'lines/s':>10} {'pages/s':>9} {'MB/s':>7} {'time vs ours':>13}")
+        print(f"{'method':22} {'seconds':>8} {'cpu s':>7} {'lines/s':>10} {'pages/s':>9} {'MB/s':>7} "
+              f"{'time vs ours':>13}")
         ours = None
         for method, fn in methods.items():
-            sec = timed(fn, lines, repeat=2 if method.startswith("linesift") else 1)
+            sec, cpu = timed(fn, lines, repeat=2 if method.startswith("linesift") else 1)
             ours = ours or sec
-            print(f"{method:22} {sec:8.2f} {n_lines / sec:10.0f} {len(pages) / sec:9.1f} {mb / sec:7.2f} "
-                  f"{sec / ours:13.2f}")
+            print(f"{method:22} {sec:8.2f} {cpu:7.2f} {n_lines / sec:10.0f} {len(pages) / sec:9.1f} "
+                  f"{mb / sec:7.2f} {sec / ours:13.2f}")
+    small = [line for line in read_pages([ROOT / "training_data" / "test.jsonl"])[0].lines if line.strip()][:5]
+    sec, cpu = timed(lambda ps: [model.predict_proba(small) for _ in range(100)], None, repeat=3)
+    print(f"\none {len(small)}-line page, one predict_proba call: {sec * 10:.2f} ms ({cpu * 10:.2f} ms CPU)")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of this process: {rss:.0f} MB")
     return 0
