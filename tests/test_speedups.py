@@ -3,6 +3,8 @@
 Every test compares the C result with the numpy reference (features.py, scikit-learn) for
 exact equality. The module is skipped when the extension is not built (no C compiler)."""
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -13,7 +15,8 @@ from classifier.features import SHAPE_NAMES, TextFeatures, shape_features
 from classifier.lines import normalise
 from classifier.model import load_bundled
 
-pytest.importorskip("classifier._speedups", reason="C extension not built")
+if os.environ.get("LINESIFT_REQUIRE_SPEEDUPS") != "1":  # CI sets it: there the kernels must be built
+    pytest.importorskip("classifier._speedups", reason="C extension not built")
 
 
 @pytest.fixture()
@@ -51,6 +54,10 @@ def _score_numpy(features, lines, coef, intercept):
 
 def _score_c(k, features, lines, coef, intercept):
     return fast.text_score(k, features, lines, coef, intercept, shape_features(lines))
+
+
+def test_the_extension_loads_and_matches_this_fast_py():
+    assert fast._module() is not None
 
 
 def test_kernels_are_off_when_the_environment_says_so(monkeypatch):
