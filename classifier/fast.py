@@ -16,9 +16,10 @@ import weakref
 
 import numpy as np
 
+from . import context as C
 from . import features as F
 
-__all__ = ["kernels", "NO_SPEEDUPS_ENV", "shape_features", "text_score", "tree_proba"]
+__all__ = ["kernels", "NO_SPEEDUPS_ENV", "shape_features", "text_score", "context_features", "tree_proba"]
 
 NO_SPEEDUPS_ENV = "LINESIFT_NO_SPEEDUPS"
 
@@ -106,6 +107,38 @@ def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, 
         out += scale * sums[:, j]
     out += 1.0 / np.sqrt(np.maximum(counts[:, 1], 1.0)) * sums[:, -1]
     return out
+
+
+def context_features(k, score: np.ndarray, shape: np.ndarray, offsets: np.ndarray,
+                     repeats: np.ndarray) -> np.ndarray:
+    """context.context_features(score, shape, offsets, repeats): the kernel fills the columns,
+    numpy applies the exp, expm1 and log1p (so these are numpy's own, as in the reference)."""
+    n = len(score)
+    score = np.clip(score, -30, 30)
+    prob = 1.0 / (1.0 + np.exp(-score))
+    chars = np.ascontiguousarray(shape[:, F.SHAPE_NAMES.index("log_chars")])
+    terminal = np.ascontiguousarray(shape[:, F.SHAPE_NAMES.index("terminal_punct")])
+    mass = prob * np.minimum(np.expm1(chars), 1e6)
+    out = np.empty((n, _CONTEXT_COLUMNS), order="F")
+    k.context_cols(score, prob, chars, terminal, mass, np.ascontiguousarray(offsets, dtype=np.int64),
+                   C._NO_SCORE, C._DENSE_RADIUS, _CONTEXT_COLUMNS, out.T)
+    out[:, 4] = np.log1p(out[:, 4])
+    out[:, 5] = np.log1p(repeats)
+    out[:, 6] = repeats > 1
+    out[:, 7:7 + len(F.SHAPE_NAMES)] = shape
+    delta = out[:, _DELTA]
+    out[:, _DELTA] = np.sign(delta) * np.log1p(np.abs(delta))
+    for j in (-2, -1):  # distances to the nearest confident line, -1 where there is none
+        dist = out[:, j]
+        out[:, j] = np.where(dist >= 0, np.log1p(np.maximum(dist, 0.0)), C._FAR)
+    return out
+
+
+# columns of context.context_features, and the one holding the signed log distance to the centre
+# of the page's densest block (after the 7 page columns, the shape columns, 2 per neighbour, and
+# 4 per window radius plus 2 terminal ones, then distance / page length)
+_DELTA = 7 + len(F.SHAPE_NAMES) + 2 * len(C.NEIGHBOURS) + 4 * len(C.RADII) + 2 + 1
+_CONTEXT_COLUMNS = _DELTA + 8
 
 
 _TREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

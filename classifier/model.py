@@ -237,7 +237,9 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             shape[a:b] = shape_features(span) if k is None else fast.shape_features(k, span)
             s = None if k is None else fast.text_score(k, self.features_, span, coef, intercept, shape[a:b])
             score[a:b] = self.features_.score(span, coef, intercept, shape[a:b]) if s is None else s
-        ctx = context_features(score, shape, offsets, self._repeats(lines, offsets, k))
+        repeats = self._repeats(lines, offsets, k)
+        ctx = (context_features(score, shape, offsets, repeats) if k is None
+               else fast.context_features(k, score, shape, offsets, repeats))
         proba = None if k is None else fast.tree_proba(k, self.context_model_, ctx)
         if proba is not None:
             return proba

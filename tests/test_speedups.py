@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from classifier import fast
+from classifier.context import context_features
 from classifier.features import SHAPE_NAMES, TextFeatures, shape_features
 from classifier.lines import normalise
 from classifier.model import load_bundled
@@ -122,6 +123,20 @@ def test_line_keys_are_equal_exactly_for_equal_normalised_lines(k):
     same_key = keys[:, None] == keys[None, :]
     same_text = np.array([[a == b for b in norm] for a in norm])
     assert np.array_equal(same_key, same_text)
+
+
+@pytest.mark.parametrize("sizes", [[1], [0, 3, 0, 0, 200, 1, 2], [150] * 4, [0]])
+def test_context_features_match_numpy(k, sizes):
+    rng = np.random.RandomState(sum(sizes))
+    n = sum(sizes)
+    score = rng.normal(scale=8.0, size=n)
+    score[::7] = 45.0  # beyond the clip at 30
+    lines = [ODD[i % len(ODD)] for i in range(n)]
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    repeats = rng.randint(1, 4, size=n).astype(np.float64)
+    shape = shape_features(lines)
+    assert np.array_equal(fast.context_features(k, score, shape, offsets, repeats),
+                          context_features(score, shape, offsets, repeats))
 
 
 def _context_rows(hgb, n: int = 3000) -> np.ndarray:
