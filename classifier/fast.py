@@ -86,10 +86,12 @@ def shape_features(k, lines: list[str]) -> np.ndarray:
 def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, intercept: float,
                shape: np.ndarray) -> np.ndarray | None:
     """features.score(lines, coef, intercept, shape) by the C kernel; None for settings it does
-    not handle (char orders not increasing or above 8, a negative prefix)."""
+    not handle (char orders not increasing or above 8, a negative prefix, coefficients neither
+    float32 nor float64)."""
     orders = np.asarray(features.char_orders, dtype=np.int64)
     prefix = sys.maxsize if features.prefix is None else features.prefix
-    if prefix < 0 or len(orders) == 0 or orders.max() > 8 or np.any(np.diff(orders) <= 0):
+    if (prefix < 0 or len(orders) == 0 or orders.max() > 8 or np.any(np.diff(orders) <= 0)
+            or coef.dtype not in (np.float32, np.float64)):
         return None
     n = len(lines)
     bits = features.bits_
