@@ -274,7 +274,8 @@ has_flag(const uint8_t *flags, Py_UCS4 c, int flag)
 }
 
 /* shape_counts(lines, classes, flags, counts) -> list of (line, position) of placeholder
- * trigger characters, for the caller's regex. counts: C-order float64 (n, K_WIDTH). */
+ * trigger characters, for the caller's regex. counts: C-order float64 (K_WIDTH, n), one
+ * contiguous row per count, as the numpy reference has them. */
 PyObject *
 ls_shape_counts(PyObject *self, PyObject *args)
 {
@@ -306,7 +307,6 @@ ls_shape_counts(PyObject *self, PyObject *args)
         int kind = PyUnicode_KIND(line);
         const void *data = PyUnicode_DATA(line);
         Py_ssize_t len = PyUnicode_GET_LENGTH(line);
-        double *k = counts + l * K_WIDTH;
         Py_ssize_t chars = 0, words = 0, upper = 0, digit = 0, punct = 0, cjk = 0, camel = 0;
         Py_ssize_t capword = 0, urlish = 0, seps = 0, commas = 0, longest = 0, run = 0;
         Py_ssize_t first = -1;
@@ -388,21 +388,21 @@ ls_shape_counts(PyObject *self, PyObject *args)
                     bullet = 1;
             }
         }
-        k[K_CHARS] = (double)chars;
-        k[K_WORDS] = (double)words;
-        k[K_UPPER] = (double)upper;
-        k[K_DIGIT] = (double)digit;
-        k[K_PUNCT] = (double)punct;
-        k[K_CJK] = (double)cjk;
-        k[K_CAMEL] = (double)camel;
-        k[K_CAPWORD] = (double)capword;
-        k[K_TERMINAL] = chars > 0 && has_flag(flags, last, F_TERMINAL);
-        k[K_COLON] = chars > 0 && last == ':';
-        k[K_BULLET] = bullet;
-        k[K_URLISH] = (double)urlish;
-        k[K_SEPARATORS] = (double)seps;
-        k[K_LONGEST] = (double)longest;
-        k[K_COMMAS] = (double)commas;
+        counts[K_CHARS * n + l] = (double)chars;
+        counts[K_WORDS * n + l] = (double)words;
+        counts[K_UPPER * n + l] = (double)upper;
+        counts[K_DIGIT * n + l] = (double)digit;
+        counts[K_PUNCT * n + l] = (double)punct;
+        counts[K_CJK * n + l] = (double)cjk;
+        counts[K_CAMEL * n + l] = (double)camel;
+        counts[K_CAPWORD * n + l] = (double)capword;
+        counts[K_TERMINAL * n + l] = chars > 0 && has_flag(flags, last, F_TERMINAL);
+        counts[K_COLON * n + l] = chars > 0 && last == ':';
+        counts[K_BULLET * n + l] = bullet;
+        counts[K_URLISH * n + l] = (double)urlish;
+        counts[K_SEPARATORS * n + l] = (double)seps;
+        counts[K_LONGEST * n + l] = (double)longest;
+        counts[K_COMMAS * n + l] = (double)commas;
     }
 done:
     PyBuffer_Release(&cls_b);

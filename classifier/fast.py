@@ -1,10 +1,14 @@
 """Compiled prediction kernels: loading the optional C extension and feeding it numpy arrays.
 
-``classifier/_speedups.c`` is built when the package is installed with a C compiler at hand; it
-computes the same numbers as the numpy code of features.py and scikit-learn's tree walk (same
-integers, same float sums in the same order), ~3x faster. When it is missing, or when the
-environment sets LINESIFT_NO_SPEEDUPS=1 (checked at every call, for tests and comparisons),
-kernels() returns None and the model runs its numpy reference code.
+``classifier._speedups`` (classifier/_speedups*.c) is built when the package is installed with
+a C compiler at hand. It computes the numbers of the numpy reference code, exactly (same
+integers, same float operations in the same order): shape features and hashed n-gram sums
+(features.py), context features (context.py; numpy still applies their exp and log1p, on arrays
+of the same layout) and the tree walk (scikit-learn's sum and sigmoid), ~3x faster overall. The
+one difference: repeated lines are matched by a 64-bit hash of their own instead of Python's
+hash() (either could in principle collide). When the module is missing, or when the environment
+sets LINESIFT_NO_SPEEDUPS=1 (checked at every call, for tests and comparisons), kernels()
+returns None and the model runs the numpy code.
 """
 
 from __future__ import annotations
@@ -65,7 +69,9 @@ def _flags() -> np.ndarray:
 def shape_features(k, lines: list[str]) -> np.ndarray:
     """features.shape_features(lines), from the C kernel's per-line counts."""
     n = len(lines)
-    counts = np.empty((n, len(COUNT_NAMES)))
+    # one contiguous row per count, as in the numpy code: numpy may compute log1p differently
+    # (SIMD) for contiguous and strided arrays
+    counts = np.empty((len(COUNT_NAMES), n))
     triggers = k.shape_counts(lines, F._classes(), _flags(), counts)
     placeholders = np.zeros(n)
     # the regex runs where a trigger character stands, as in features._placeholders; matches
@@ -80,7 +86,7 @@ def shape_features(k, lines: list[str]) -> np.ndarray:
         if match:
             placeholders[row] += 1
             end = match.end()
-    return F._shape_columns(*counts.T, placeholders)
+    return F._shape_columns(*counts, placeholders)
 
 
 def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, intercept: float,
@@ -118,9 +124,10 @@ def context_features(k, score: np.ndarray, shape: np.ndarray, offsets: np.ndarra
     n = len(score)
     score = np.clip(score, -30, 30)
     prob = 1.0 / (1.0 + np.exp(-score))
-    chars = np.ascontiguousarray(shape[:, F.SHAPE_NAMES.index("log_chars")])
+    chars = shape[:, F.SHAPE_NAMES.index("log_chars")]
+    mass = prob * np.minimum(np.expm1(chars), 1e6)  # on the same (strided) view as the numpy code
+    chars = np.ascontiguousarray(chars)
     terminal = np.ascontiguousarray(shape[:, F.SHAPE_NAMES.index("terminal_punct")])
-    mass = prob * np.minimum(np.expm1(chars), 1e6)
     out = np.empty((n, _CONTEXT_COLUMNS), order="F")
     k.context_cols(score, prob, chars, terminal, mass, np.ascontiguousarray(offsets, dtype=np.int64),
                    C._NO_SCORE, C._DENSE_RADIUS, _CONTEXT_COLUMNS, out.T)
