@@ -154,13 +154,23 @@ _TREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _flat_trees(hgb):
-    """The fitted ensemble's nodes in NODE_DTYPE, tree roots and baseline; None if the C walk
-    does not apply (multi-class, categorical splits). Computed once per fitted estimator and
+    """The fitted ensemble's nodes in NODE_DTYPE, tree roots, baseline and raw-to-probability
+    function (scikit-learn's own); None if the C walk does not apply (multi-class, categorical
+    splits, private attributes laid out differently). Computed once per fitted estimator and
     kept beside it, never in it, so model files do not change."""
     try:
         return _TREES[hgb]
     except KeyError:
         pass
+    try:
+        flat = _flatten(hgb)
+    except (AttributeError, KeyError, ValueError, TypeError):  # private layout of another scikit-learn
+        flat = None
+    _TREES[hgb] = flat
+    return flat
+
+
+def _flatten(hgb):
     flat = None
     if hgb.n_trees_per_iteration_ == 1 and np.size(hgb._baseline_prediction) == 1:
         trees = [predictors[0].nodes for predictors in hgb._predictors]
@@ -182,8 +192,7 @@ def _flat_trees(hgb):
             # the C walk needs children after their parents (so every walk ends), as scikit-learn
             # lays trees out; anything else is left to scikit-learn
             if np.all(nodes["child"][inner] > here[inner, None]) and np.all(nodes["child"] < len(nodes)):
-                flat = (nodes, roots, float(np.ravel(hgb._baseline_prediction)[0]))
-    _TREES[hgb] = flat
+                flat = (nodes, roots, float(np.ravel(hgb._baseline_prediction)[0]), hgb._loss.predict_proba)
     return flat
 
 
@@ -195,9 +204,9 @@ def tree_proba(k, hgb, X: np.ndarray) -> np.ndarray | None:
     flat = _flat_trees(hgb)
     if flat is None or X.ndim != 2 or X.shape[1] != hgb.n_features_in_:
         return None
-    nodes, roots, baseline = flat
+    nodes, roots, baseline, link = flat
     n = X.shape[0]
     cols = np.ascontiguousarray(np.asarray(X, dtype=np.float64).T)  # no copy for Fortran-order X
     raw = np.empty(n)
     k.tree_raw(nodes, roots, cols, n, X.shape[1], baseline, raw)
-    return hgb._loss.predict_proba(raw)[:, 1]
+    return link(raw)[:, 1]

@@ -175,6 +175,14 @@ def test_tree_walk_refuses_rows_of_the_wrong_width(k, trained_model):
     assert fast.tree_proba(k, hgb, np.zeros((3, hgb.n_features_in_ + 1))) is None
 
 
+def test_tree_walk_leaves_an_unknown_estimator_layout_to_scikit_learn(k):
+    class Stub:  # a fitted ensemble as another scikit-learn might lay it out
+        n_trees_per_iteration_ = 1
+        n_features_in_ = 3
+
+    assert fast.tree_proba(k, Stub(), np.zeros((2, 3))) is None
+
+
 def test_flat_trees_are_not_pickled_into_the_model(trained_model):
     import pickle
 
