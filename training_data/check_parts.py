@@ -78,6 +78,10 @@ def check_site(path):
                 p(f"{aid}: bad block {str(b)[:60]}")
         if a.get("kind") not in ("listing", "stub") and sum(1 for b in a.get("blocks", []) if b[0] != "meta") < 3:
             p(f"{aid}: fewer than 3 content blocks")
+        # a listing's own content is its title and ONE intro paragraph: with the title alone the
+        # page's content would be a single menu-like word (see training_data/README.md)
+        if a.get("kind") == "listing" and [b[0] for b in a.get("blocks", []) if isinstance(b, list)] != ["p"]:
+            p(f"{aid}: a listing needs exactly one intro paragraph block")
     return problems, site
 
 

@@ -50,6 +50,9 @@ POST_TITLE_CATS = ["byline", "counters", "share", "icons", "misc"]
 AFTER_CATS = ["tags", "share", "author_bio", "newsletter", "related", "comments", "pagination", "ad",
               "readmore", "app", "login"]
 FOOTER_CATS = ["nav", "newsletter", "app", "footer", "icons", "consent", "misc"]
+# Chrome about one article (who wrote it, when, how long, reader comments): a listing page is an
+# index of other pages and shows none of it. Its kicker would repeat its own title (the section).
+ARTICLE_ONLY_CATS = {"kicker", "byline", "counters", "author_bio", "comments"}
 PUNCT_LINES = ["|", "•", "·", "—", "›", ">", "/", "…", "-", "×", "+"]
 
 
@@ -196,23 +199,24 @@ class Renderer:
                 if self.t.ad_every and paragraphs % self.t.ad_every == 0 and i < len(article["blocks"]) - 1:
                     self.block(page, "ad", article, r)
                 if self.t.inline_related and paragraphs == 2 and "related" in self.t.chrome and r.random() < 0.5:
-                    others = [a for a in self.articles if a is not article]
+                    others = [a for a in self.articles if a is not article and a["kind"] != "listing"]
                     page.add(r.choice(others)["title"], "boilerplate", "teaser")
 
     def render(self, article: dict) -> Page:
         r = _rng(self.site["site"], article["id"])
         t, page, kind = self.t, Page(), article["kind"]
+        skip = ARTICLE_ONLY_CATS if kind == "listing" else set()
         for cat in t.header:
             if cat == "nav" or r.random() < 0.8:
                 self.block(page, cat, article, r)
         for cat in t.pre_title:
-            if r.random() < 0.85:
+            if r.random() < 0.85 and cat not in skip:
                 self.block(page, cat, article, r)
         page.add(article["title"], "content", "title")
         if article.get("standfirst"):
             self.content(page, "p", article["standfirst"], "standfirst", r)
         for cat in t.post_title:
-            if r.random() < 0.8:
+            if r.random() < 0.8 and cat not in skip:
                 self.block(page, cat, article, r)
         if kind == "listing":
             self.body(page, article, r, None)
@@ -233,7 +237,7 @@ class Renderer:
             if kind == "press" and "about" in t.chrome:
                 self.block(page, "about", article, r)
         for cat in t.after:
-            if r.random() < 0.7:
+            if r.random() < 0.7 and cat not in skip:
                 self.block(page, cat, article, r)
                 if cat == "related":
                     self.teasers(page, article, r, r.randint(2, 6), t.teaser_blurbs)
