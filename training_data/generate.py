@@ -108,8 +108,11 @@ class SiteTemplate:
         self.teaser_blurbs = r.random() < 0.6                 # related lists show standfirsts too
 
 
-def fill(line: str, article: dict, r: random.Random) -> str:
+def fill(line: str, article: dict, r: random.Random, prev: str = "", next_: str = "") -> str:
+    """Fill the slots of one chrome line; @PREV@/@NEXT@ are the titles of the neighbouring pages
+    (a pager never shows the page's own title: that line would be the title, labelled boilerplate)."""
     return (line.replace("@AUTHOR@", article.get("author", ""))
+                .replace("@PREV@", prev).replace("@NEXT@", next_)
                 .replace("@DATE@", article.get("date", ""))
                 .replace("@TITLE@", article.get("title", ""))
                 .replace("@SECTION@", article.get("section", ""))
@@ -140,13 +143,20 @@ class Renderer:
         self.t = SiteTemplate(site)
         self.articles = site["articles"]
 
+    def neighbours(self, article: dict) -> tuple[str, str]:
+        """Titles of the previous and next page of the site (in parts order, wrapping around)."""
+        if article not in self.articles:  # the error page
+            return "", ""
+        i = self.articles.index(article)
+        return self.articles[i - 1]["title"], self.articles[(i + 1) % len(self.articles)]["title"]
+
     def block(self, page: Page, category: str, article: dict, r: random.Random, fresh: bool = False):
         """Emit one chrome block (the site's usual variant, sometimes another one)."""
         variants = self.t.chrome.get(category)
         if not variants:
             return
         idx = r.randrange(len(variants)) if fresh or r.random() < 0.3 else self.t.variant[category]
-        lines = [fill(s, article, r) for s in variants[idx]]
+        lines = [fill(s, article, r, *self.neighbours(article)) for s in variants[idx]]
         if category == "nav" and self.t.one_line_nav and len(lines) > 3:
             lines = [r.choice(["  ", " | ", " · ", " "]).join(lines)]
         if self.t.glue_prob and len(lines) > 1 and r.random() < self.t.glue_prob:
