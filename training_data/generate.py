@@ -209,8 +209,20 @@ class Renderer:
                 if self.t.ad_every and paragraphs % self.t.ad_every == 0 and i < len(article["blocks"]) - 1:
                     self.block(page, "ad", article, r)
                 if self.t.inline_related and paragraphs == 2 and "related" in self.t.chrome and r.random() < 0.5:
-                    others = [a for a in self.articles if a is not article and a["kind"] != "listing"]
-                    page.add(r.choice(others)["title"], "boilerplate", "teaser")
+                    self.inline_teaser(page, article, r)
+
+    def inline_teaser(self, page: Page, article: dict, r: random.Random):
+        """A link to another page between two paragraphs. Sites mark it ("Read also", "More
+        from ..."): a bare title there would read exactly like an in-body subheading."""
+        others = [a for a in self.articles if a is not article and a["kind"] != "listing"]
+        title = r.choice(others)["title"]
+        own = _rng(self.site["site"], article["id"], "inline")  # leaves the page's other draws as they were
+        label = fill(self.t.chrome["related"][self.t.variant["related"]][0], article, own).strip()
+        if own.random() < 0.5:
+            page.add(label, "boilerplate", "related")
+            page.add(title, "boilerplate", "teaser")
+        else:
+            page.add(f"{label.rstrip(':：')}: {title}", "boilerplate", "teaser")
 
     def render(self, article: dict) -> Page:
         r = _rng(self.site["site"], article["id"])
