@@ -109,7 +109,7 @@ def test_generated_pages_read_back_as_corpus_pages(all_pages, tmp_path):
 
 
 def test_slots_are_filled_in_every_line(all_pages):
-    slots = ("@AUTHOR@", "@DATE@", "@TITLE@", "@SECTION@", "@N@")
+    slots = ("@AUTHOR@", "@DATE@", "@TITLE@", "@SECTION@", "@N@", "@PREV@", "@NEXT@")
     assert not [line for p in all_pages for line in p["lines"] if any(s in line for s in slots)]
 
 

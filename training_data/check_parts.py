@@ -16,7 +16,7 @@ CATEGORIES = {"icons", "nav", "breadcrumb", "kicker", "byline", "counters", "sha
               "author_bio", "tags", "pagination", "app", "footer", "about", "error", "misc"}
 BLOCKS = {"p", "h", "caption", "quote", "li", "row", "code", "meta", "credit"}
 SLOT = re.compile(r"@([A-Z]+)@")
-SLOTS = {"AUTHOR", "DATE", "TITLE", "SECTION", "N"}
+SLOTS = {"AUTHOR", "DATE", "TITLE", "SECTION", "N", "PREV", "NEXT"}
 
 
 def check_site(path):
@@ -49,6 +49,8 @@ def check_site(path):
                 p(f"chrome {cat!r}: each variant must be a non-empty list of non-empty strings")
                 break
             for s in v:
+                if s.strip() == "@TITLE@" and cat not in ("breadcrumb",):
+                    p(f"chrome {cat!r}: a line that is only @TITLE@ repeats the title as boilerplate")
                 for slot in SLOT.findall(s):
                     if slot not in SLOTS:
                         p(f"chrome {cat!r}: unknown slot @{slot}@")
@@ -78,6 +80,10 @@ def check_site(path):
                 p(f"{aid}: bad block {str(b)[:60]}")
         if a.get("kind") not in ("listing", "stub") and sum(1 for b in a.get("blocks", []) if b[0] != "meta") < 3:
             p(f"{aid}: fewer than 3 content blocks")
+        # a listing's own content is its title and ONE intro paragraph: with the title alone the
+        # page's content would be a single menu-like word (see training_data/README.md)
+        if a.get("kind") == "listing" and [b[0] for b in a.get("blocks", []) if isinstance(b, list)] != ["p"]:
+            p(f"{aid}: a listing needs exactly one intro paragraph block")
     return problems, site
 
 

@@ -50,6 +50,9 @@ POST_TITLE_CATS = ["byline", "counters", "share", "icons", "misc"]
 AFTER_CATS = ["tags", "share", "author_bio", "newsletter", "related", "comments", "pagination", "ad",
               "readmore", "app", "login"]
 FOOTER_CATS = ["nav", "newsletter", "app", "footer", "icons", "consent", "misc"]
+# Chrome about one article (who wrote it, when, how long, reader comments): a listing page is an
+# index of other pages and shows none of it. Its kicker would repeat its own title (the section).
+ARTICLE_ONLY_CATS = {"kicker", "byline", "counters", "author_bio", "comments"}
 PUNCT_LINES = ["|", "•", "·", "—", "›", ">", "/", "…", "-", "×", "+"]
 
 
@@ -105,8 +108,11 @@ class SiteTemplate:
         self.teaser_blurbs = r.random() < 0.6                 # related lists show standfirsts too
 
 
-def fill(line: str, article: dict, r: random.Random) -> str:
+def fill(line: str, article: dict, r: random.Random, prev: str = "", next_: str = "") -> str:
+    """Fill the slots of one chrome line; @PREV@/@NEXT@ are the titles of the neighbouring pages
+    (a pager never shows the page's own title: that line would be the title, labelled boilerplate)."""
     return (line.replace("@AUTHOR@", article.get("author", ""))
+                .replace("@PREV@", prev).replace("@NEXT@", next_)
                 .replace("@DATE@", article.get("date", ""))
                 .replace("@TITLE@", article.get("title", ""))
                 .replace("@SECTION@", article.get("section", ""))
@@ -137,13 +143,20 @@ class Renderer:
         self.t = SiteTemplate(site)
         self.articles = site["articles"]
 
+    def neighbours(self, article: dict) -> tuple[str, str]:
+        """Titles of the previous and next page of the site (in parts order, wrapping around)."""
+        if article not in self.articles:  # the error page
+            return "", ""
+        i = self.articles.index(article)
+        return self.articles[i - 1]["title"], self.articles[(i + 1) % len(self.articles)]["title"]
+
     def block(self, page: Page, category: str, article: dict, r: random.Random, fresh: bool = False):
         """Emit one chrome block (the site's usual variant, sometimes another one)."""
         variants = self.t.chrome.get(category)
         if not variants:
             return
         idx = r.randrange(len(variants)) if fresh or r.random() < 0.3 else self.t.variant[category]
-        lines = [fill(s, article, r) for s in variants[idx]]
+        lines = [fill(s, article, r, *self.neighbours(article)) for s in variants[idx]]
         if category == "nav" and self.t.one_line_nav and len(lines) > 3:
             lines = [r.choice(["  ", " | ", " · ", " "]).join(lines)]
         if self.t.glue_prob and len(lines) > 1 and r.random() < self.t.glue_prob:
@@ -196,23 +209,36 @@ class Renderer:
                 if self.t.ad_every and paragraphs % self.t.ad_every == 0 and i < len(article["blocks"]) - 1:
                     self.block(page, "ad", article, r)
                 if self.t.inline_related and paragraphs == 2 and "related" in self.t.chrome and r.random() < 0.5:
-                    others = [a for a in self.articles if a is not article]
-                    page.add(r.choice(others)["title"], "boilerplate", "teaser")
+                    self.inline_teaser(page, article, r)
+
+    def inline_teaser(self, page: Page, article: dict, r: random.Random):
+        """A link to another page between two paragraphs. Sites mark it ("Read also", "More
+        from ..."): a bare title there would read exactly like an in-body subheading."""
+        others = [a for a in self.articles if a is not article and a["kind"] != "listing"]
+        title = r.choice(others)["title"]
+        own = _rng(self.site["site"], article["id"], "inline")  # leaves the page's other draws as they were
+        label = fill(self.t.chrome["related"][self.t.variant["related"]][0], article, own).strip()
+        if own.random() < 0.5:
+            page.add(label, "boilerplate", "related")
+            page.add(title, "boilerplate", "teaser")
+        else:
+            page.add(f"{label.rstrip(':：')}: {title}", "boilerplate", "teaser")
 
     def render(self, article: dict) -> Page:
         r = _rng(self.site["site"], article["id"])
         t, page, kind = self.t, Page(), article["kind"]
+        skip = ARTICLE_ONLY_CATS if kind == "listing" else set()
         for cat in t.header:
             if cat == "nav" or r.random() < 0.8:
                 self.block(page, cat, article, r)
         for cat in t.pre_title:
-            if r.random() < 0.85:
+            if r.random() < 0.85 and cat not in skip:
                 self.block(page, cat, article, r)
         page.add(article["title"], "content", "title")
         if article.get("standfirst"):
             self.content(page, "p", article["standfirst"], "standfirst", r)
         for cat in t.post_title:
-            if r.random() < 0.8:
+            if r.random() < 0.8 and cat not in skip:
                 self.block(page, cat, article, r)
         if kind == "listing":
             self.body(page, article, r, None)
@@ -233,7 +259,7 @@ class Renderer:
             if kind == "press" and "about" in t.chrome:
                 self.block(page, "about", article, r)
         for cat in t.after:
-            if r.random() < 0.7:
+            if r.random() < 0.7 and cat not in skip:
                 self.block(page, cat, article, r)
                 if cat == "related":
                     self.teasers(page, article, r, r.randint(2, 6), t.teaser_blurbs)
