@@ -59,7 +59,10 @@ VARIANTS = {
     "pass3": ("pass 3: trees over out-of-fold pass-2 probabilities in context", {}, OURS_WEIGHT),
     "hmm": ("2-state HMM smoothing of pass-2 probabilities", {}, OURS_WEIGHT),
     "pagefeat": ("pass 2 plus run / biggest-block / headline features", {}, OURS_WEIGHT),
+    "lowkinds": ("wcxb listing and collection pages weighted 0.5", {}, OURS_WEIGHT),
 }
+#: Per-variant weights of pages by wcxb page type (meta.page_type), on top of the source weight.
+KIND_WEIGHTS = {"lowkinds": {"listing": 0.5, "collection": 0.5}}
 #: Variants that relabel the base model's probabilities at another threshold.
 THRESHOLDS = {"thr50": 0.5, "thr40": 0.4, "thr30": 0.3}
 STACKING = ("pass3", "hmm", "pagefeat")
@@ -132,7 +135,9 @@ def main(argv=None) -> int:
         else:
             t0 = time.perf_counter()
             config = dataclasses.replace(Config(), **overrides)
-            weights = [ours if p.source == "linesift" else 1.0 for p in fit_pages]
+            kinds = KIND_WEIGHTS.get(name, {})
+            weights = [(ours if p.source == "linesift" else 1.0) * kinds.get(p.meta.get("page_type"), 1.0)
+                       for p in fit_pages]
             model = LineClassifier(config).fit([p.lines for p in fit_pages], [p.labels for p in fit_pages],
                                                [p.group for p in fit_pages], weights)
             _log(f"{name}: trained in {time.perf_counter() - t0:.0f}s")
