@@ -8,8 +8,10 @@ Data: the shipped recipe's sources (our train split weighted x5, wcxb-dev, reada
 split: a fifth of the sites (wcxb: domains), chosen by --seed, held out; every variant trains on
 the other sites and is scored on the held-out ones: line content F1 and shingle F1, overall and
 per source, and prediction speed (CPU seconds, one thread, so that other jobs on the machine
-disturb it less). "pass 1 only" scores the base model's line classifier alone, without the
-context pass. Needs ../shared/data; nothing here is used by the tests.
+disturb it less). Lines are labelled at labels.DEFAULT_THRESHOLD unless a variant says otherwise.
+"pass 1 only" and the threshold variants score the base model (so they need `base` in the same
+run). The stacking variants (pass3, hmm, pagefeat; bench/stacking.py) share one pass-1
+training. Needs ../shared/data; nothing here is used by the tests.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ import numpy as np  # noqa: E402
 from classifier.corpus import read_pages  # noqa: E402
 from classifier.evaluate import evaluate_pages  # noqa: E402
 from classifier.features import shape_features  # noqa: E402
+from classifier.labels import DEFAULT_THRESHOLD  # noqa: E402
 from classifier.model import Config, LineClassifier  # noqa: E402
+from stacking import Stack  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 OURS_WEIGHT = 5.0  # as in the README's build command
@@ -49,7 +53,19 @@ VARIANTS = {
     "prefix100": ("n-grams over the first 100 characters", {"prefix": 100}, OURS_WEIGHT),
     "nochars_p100": ("no char n-grams, words over the first 100 characters",
                      {"char_orders": (), "prefix": 100}, OURS_WEIGHT),
+    "thr50": ("shipped recipe, lines labelled at P >= 0.5", {}, OURS_WEIGHT),
+    "thr40": ("shipped recipe, lines labelled at P >= 0.4", {}, OURS_WEIGHT),
+    "thr30": ("shipped recipe, lines labelled at P >= 0.3", {}, OURS_WEIGHT),
+    "pass3": ("pass 3: trees over out-of-fold pass-2 probabilities in context", {}, OURS_WEIGHT),
+    "hmm": ("2-state HMM smoothing of pass-2 probabilities", {}, OURS_WEIGHT),
+    "pagefeat": ("pass 2 plus run / biggest-block / headline features", {}, OURS_WEIGHT),
+    "lowkinds": ("wcxb listing and collection pages weighted 0.5", {}, OURS_WEIGHT),
 }
+#: Per-variant weights of pages by wcxb page type (meta.page_type), on top of the source weight.
+KIND_WEIGHTS = {"lowkinds": {"listing": 0.5, "collection": 0.5}}
+#: Variants that relabel the base model's probabilities at another threshold.
+THRESHOLDS = {"thr50": 0.5, "thr40": 0.4, "thr30": 0.3}
+STACKING = ("pass3", "hmm", "pagefeat")
 
 
 def _log(msg: str) -> None:
@@ -100,30 +116,46 @@ def main(argv=None) -> int:
     fit_pages, dev_pages = dev_split(pages, args.seed)
     n_dev = sum(len(p.lines) for p in dev_pages)
     _log(f"train {len(fit_pages)} pages, dev {len(dev_pages)} pages ({n_dev} lines) of held-out sites")
-    rows, base = [], None
+    rows, base, stack = [], None, None
     for name in names:
         desc, overrides, ours = VARIANTS[name]
-        if name == "pass1":
+        threshold = THRESHOLDS.get(name, DEFAULT_THRESHOLD)
+        if name == "pass1" or name in THRESHOLDS:
             if base is None:
-                _log("pass1 needs the base variant first; skipped")
+                _log(f"{name} needs the base variant first; skipped")
                 continue
             model = base
+        elif name in STACKING:
+            if stack is None:
+                t0 = time.perf_counter()
+                weights = [ours if p.source == "linesift" else 1.0 for p in fit_pages]
+                stack = Stack(Config(), [p.lines for p in fit_pages], [p.labels for p in fit_pages],
+                              [p.group for p in fit_pages], weights)
+                _log(f"stacking: pass 1 and 2 trained in {time.perf_counter() - t0:.0f}s")
         else:
             t0 = time.perf_counter()
             config = dataclasses.replace(Config(), **overrides)
-            weights = [ours if p.source == "linesift" else 1.0 for p in fit_pages]
+            kinds = KIND_WEIGHTS.get(name, {})
+            weights = [(ours if p.source == "linesift" else 1.0) * kinds.get(p.meta.get("page_type"), 1.0)
+                       for p in fit_pages]
             model = LineClassifier(config).fit([p.lines for p in fit_pages], [p.labels for p in fit_pages],
                                                [p.group for p in fit_pages], weights)
             _log(f"{name}: trained in {time.perf_counter() - t0:.0f}s")
             if name == "base":
                 base = model
-        predict = (lambda ps: pass1_proba(model, ps)) if name == "pass1" else \
-            (lambda ps: model.predict_proba_pages([p.lines for p in ps]))
-        predict(dev_pages[:3])
+        if name == "pass1":
+            predict = lambda ps: pass1_proba(model, ps)  # noqa: E731
+        elif name in STACKING:
+            predict = lambda ps: stack.predict(name, [p.lines for p in ps])  # noqa: E731
+        else:
+            predict = lambda ps: model.predict_proba_pages([p.lines for p in ps])  # noqa: E731
+        t0 = time.perf_counter()
+        predict(dev_pages[:3])  # also trains a stacking variant's own later pass
+        _log(f"{name}: warm-up / extra training {time.perf_counter() - t0:.0f}s")
         t0 = time.process_time()
         probs = predict(dev_pages)
         seconds = time.process_time() - t0
-        report = evaluate_pages(dev_pages, probs, 0.5, ("source",))
+        report = evaluate_pages(dev_pages, probs, threshold, ("source",))
         rows.append(row(name, desc, report, seconds, n_dev))
         r = rows[-1]
         _log(f"{name}: content F1 {r['content_f1']:.3f}, shingle F1 {r['shingle_f1']:.3f}, "

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from baselines import c4_rule, justext_lines, keep_all  # noqa: E402
 from classifier.corpus import read_pages  # noqa: E402
 from classifier.evaluate import evaluate_pages  # noqa: E402
+from classifier.labels import DEFAULT_THRESHOLD  # noqa: E402
 from classifier.model import Config, LineClassifier, load_model  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -65,7 +66,7 @@ def score_all(name, pages, ours_probs, rows, group_key=None):
     for bname, fn in _baselines().items():
         methods[bname] = [fn(p) for p in pages]
     for method, probs in methods.items():
-        report = evaluate_pages(pages, probs, 0.5, (group_key,) if group_key else ())
+        report = evaluate_pages(pages, probs, DEFAULT_THRESHOLD, (group_key,) if group_key else ())
         row = _row(name, report)
         row["method"] = method
         rows.append(row)
@@ -111,12 +112,12 @@ def bundled(rows: list) -> None:
         _log(f"{name}: {len(pages)} pages ({time.perf_counter() - t0:.1f}s)")
         score_all(name, pages, probs, rows, key)
     seed = read_pages([SHARED / "seed" / "page.jsonl"])[0]
-    pred = model.predict_proba(seed.lines) >= 0.5
+    pred = model.predict_proba(seed.lines) >= DEFAULT_THRESHOLD
     right = int(np.sum(pred == (np.asarray(seed.labels) == "content")))
     rows.append({"set": "seed page", "method": "linesift", "pages": 1, "lines": len(seed.lines),
                  "lines_right": right})
     for bname, fn in _baselines().items():
-        right_b = int(np.sum((fn(seed) >= 0.5) == (np.asarray(seed.labels) == "content")))
+        right_b = int(np.sum((fn(seed) >= DEFAULT_THRESHOLD) == (np.asarray(seed.labels) == "content")))
         rows.append({"set": "seed page", "method": bname, "pages": 1, "lines": len(seed.lines),
                      "lines_right": right_b})
 

@@ -30,7 +30,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .labels import LABELS, labels_from_proba
+from .labels import DEFAULT_THRESHOLD, LABELS, labels_from_proba
 
 __all__ = ["BadRecord", "BatchSummary", "run_batch", "process_chunk"]
 
@@ -236,7 +236,7 @@ class _Progress:
 
 
 def run_batch(inputs: list[str], out, *, model=None, model_path: str | None = None, jobs: int = 1,
-              threshold: float = 0.5, clean: bool = False, on_error: str = "skip",
+              threshold: float = DEFAULT_THRESHOLD, clean: bool = False, on_error: str = "skip",
               replace_errors: bool = False, compress: bool = False, progress: bool = False,
               warn=None) -> BatchSummary:
     """Predict every JSONL page of `inputs` ("-" is stdin) and write them, in order, to the

@@ -306,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="read and write JSONL pages")
     p.add_argument("--model", help="model file (default: the bundled model)")
     p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
-                   help="P(content) a line needs to be content (default 0.5; higher keeps less)")
+                   help="P(content) a line needs to be content (default %(default)s; higher keeps less)")
     p.add_argument("-o", "--output", help="write here instead of stdout (with --jsonl, a .gz name is gzipped)")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                    help="with --jsonl: worker processes, each loading the model once (default 1)")
@@ -329,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-validate", dest="validate", action="store_false",
                    help="skip the held-out runs and the before/after table (much faster)")
     p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
-                   help="P(content) a line needs to be content (default 0.5)")
+                   help="P(content) a line needs to be content (default %(default)s)")
     p.add_argument("--crops", type=int, default=0, metavar="N",
                    help="also train on N random 1-8-line windows of every page: better on inputs of a "
                         "few lines, slightly worse on whole pages (default 0)")
@@ -352,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", nargs="*", metavar="DATA")
     p.add_argument("--model", help="model file (default: the bundled model)")
     p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
-                   help="P(content) a line needs to be content (default 0.5)")
+                   help="P(content) a line needs to be content (default %(default)s)")
     p.add_argument("--by", help="comma-separated groupings: source,kind,lang,site (default source,kind,lang)")
     p.add_argument("--json", help="also write the numbers to this JSON file")
     p.add_argument("--site-memory", action="store_true",
@@ -366,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the page files")
     p.add_argument("--model", help="model file (default: the bundled model)")
     p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
-                   help="P(content) a line needs to be labelled content (default 0.5)")
+                   help="P(content) a line needs to be labelled content (default %(default)s)")
     p.add_argument("--uncertain", type=_band, metavar="LOW,HIGH",
                    help="mark lines with LOW <= P(content) < HIGH for review (default "
                         f"{_default_band()})")

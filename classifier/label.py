@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .corpus import PAGE_SUFFIX, REVIEW_MARK, CorpusError, Page, read_jsonl
-from .labels import labels_from_proba
+from .labels import DEFAULT_THRESHOLD, labels_from_proba
 from .lines import split_lines
 
 __all__ = ["UNCERTAIN_BAND", "read_raw_pages", "review_column", "prelabel", "Prelabelled",
@@ -106,7 +106,7 @@ class Prelabelled:
 
 
 def prelabel(model, pages: Sequence[Page], band: tuple[float, float] = UNCERTAIN_BAND,
-             threshold: float = 0.5, site_memory: bool = False) -> list[Prelabelled]:
+             threshold: float = DEFAULT_THRESHOLD, site_memory: bool = False) -> list[Prelabelled]:
     """Label every line of every page with the model and mark the uncertain ones.
 
     Blank lines get no mark (they are always boilerplate). With `site_memory`, pages that share

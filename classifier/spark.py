@@ -230,8 +230,9 @@ def label_lines(df, lines_col: str = "lines", model_path: str | None = None, thr
 
     model_path: None for the bundled model, a path readable on every executor, or the bare name
     of a file shipped with ``--files`` / ``addFile``. threshold: P(content) a line needs to be
-    content (default 0.5). clean_col: also add the content lines joined with newlines under this
-    name, plus ``n_lines`` and ``n_content``. Output columns that already exist are replaced.
+    content (default labels.DEFAULT_THRESHOLD). clean_col: also add the content lines joined with
+    newlines under this name, plus ``n_lines`` and ``n_content``. Output columns that already exist
+    are replaced.
     """
     return _run(df, _Job(lines_col, False, _path(model_path), _threshold(threshold), labels_col, proba_col,
                          clean_col, error_col))
@@ -330,6 +331,8 @@ def _session(master: str | None):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .labels import DEFAULT_THRESHOLD
+
     p = argparse.ArgumentParser(prog="python -m classifier.spark",
                                 description="Label the pages of a JSONL or Parquet dataset on Spark and write "
                                             "them back with labels, proba, clean_text, n_lines, n_content, error.")
@@ -338,7 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("jsonl", "parquet"), help="input and output format (default: from IN)")
     p.add_argument("--model", help="model file: a path on every machine, or a bare name shipped with --files "
                                    "(default: the bundled model)")
-    p.add_argument("--threshold", type=float, help="P(content) a line needs to be content (default 0.5)")
+    p.add_argument("--threshold", type=float,
+                   help=f"P(content) a line needs to be content (default {DEFAULT_THRESHOLD})")
     p.add_argument("--master", help="Spark master, e.g. local[2] (default: spark-submit's, else local[*])")
     p.add_argument("--clean", action="store_true", help="write clean_text and counts only, no per-line arrays")
     p.add_argument("--partitions", type=int, help="spread fewer input partitions over this many "

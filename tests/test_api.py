@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import classifier
-from classifier.labels import Label
+from classifier.labels import DEFAULT_THRESHOLD, Label
 from classifier.lines import split_lines
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,9 +97,9 @@ def test_predict_proba_of_blank_lines_is_zero(api_model):
     assert p[3] == 0.0 and p[5] == 0.0
 
 
-def test_predict_agrees_with_predict_proba_at_one_half(api_model):
+def test_predict_agrees_with_predict_proba_at_the_default_threshold(api_model):
     p = classifier.predict_proba(PAGE)
-    assert classifier.predict(PAGE) == [Label.CONTENT if x >= 0.5 else Label.BOILERPLATE for x in p]
+    assert classifier.predict(PAGE) == [Label.CONTENT if x >= DEFAULT_THRESHOLD else Label.BOILERPLATE for x in p]
 
 
 # ----- predict_pages ---------------------------------------------------------------------------------

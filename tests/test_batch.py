@@ -9,6 +9,7 @@ import pytest
 
 from classifier import batch, cli
 from classifier.batch import run_batch
+from classifier.labels import DEFAULT_THRESHOLD
 
 
 def _records(pages):
@@ -46,7 +47,7 @@ def test_probabilities_are_the_models_own(src, trained_model, pages_factory):
     expected = trained_model.predict_proba_pages([p.lines for p in pages_factory(12)])
     for row, probs in zip(rows, expected):
         assert np.allclose(row["proba"], probs, atol=1e-4)
-        assert row["labels"] == ["content" if p >= 0.5 else "boilerplate" for p in probs]
+        assert row["labels"] == ["content" if p >= DEFAULT_THRESHOLD else "boilerplate" for p in probs]
 
 
 def test_other_fields_are_kept_and_a_missing_source_is_the_file_name(src, trained_model):

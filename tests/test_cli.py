@@ -16,7 +16,7 @@ import pytest
 
 from classifier import cli
 from classifier.corpus import corpus_sha256, read_jsonl, write_jsonl
-from classifier.labels import Label
+from classifier.labels import DEFAULT_THRESHOLD, Label
 from classifier.lines import split_lines
 from classifier.model import load_model
 
@@ -477,7 +477,7 @@ def test_evaluate_json_writes_the_scores(capsys, tiny_corpus, model_args, tmp_pa
     for key in ("content", "boilerplate"):
         assert 0.0 <= overall[key]["f1"] <= 1.0
     assert 0.0 <= overall["shingle"]["f1"] <= 1.0
-    assert payload["threshold"] == 0.5
+    assert payload["threshold"] == DEFAULT_THRESHOLD
     assert payload["predict_seconds"] >= 0
 
 

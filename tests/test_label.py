@@ -11,6 +11,7 @@ import pytest
 from classifier import cli
 from classifier.corpus import CorpusError, Page, read_page_file, read_pages
 from classifier.label import UNCERTAIN_BAND, page_file_names, prelabel, read_raw_pages, unreviewed_rows
+from classifier.labels import DEFAULT_THRESHOLD
 from classifier.model import load_model
 
 from conftest import CHROME, PROSE, TITLES
@@ -66,6 +67,15 @@ def test_confident_lines_get_their_label_without_a_mark():
     assert done.columns == ["boilerplate", "boilerplate", "content", "boilerplate", "content", "content",
                             "boilerplate"]
     assert done.uncertain == 0
+
+
+def test_a_line_at_the_package_default_threshold_is_labelled_content():
+    class AtThreshold:
+        def predict_proba_pages(self, pages):
+            return [np.full(len(page), DEFAULT_THRESHOLD) for page in pages]
+
+    done = prelabel(AtThreshold(), [Page("p", ["Ferry crews wait out the flood"])])[0]
+    assert done.columns[0].split()[0] == "content"
 
 
 def test_a_band_covering_everything_marks_every_non_blank_line():

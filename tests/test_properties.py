@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import classifier
+from classifier.labels import DEFAULT_THRESHOLD
 from classifier.lines import split_lines
 
 # Every example runs the model (a few ms): the suite profile runs 25 per test to stay fast; any
@@ -60,7 +61,7 @@ def test_one_probability_in_unit_interval_per_line_in_order(trained_model, page)
 def test_labels_agree_with_probabilities(trained_model, page):
     labels = trained_model.predict(page)
     probs = trained_model.predict_proba(page)
-    assert labels == [classifier.Label.CONTENT if p >= 0.5 else classifier.Label.BOILERPLATE for p in probs]
+    assert labels == [classifier.Label.CONTENT if p >= DEFAULT_THRESHOLD else classifier.Label.BOILERPLATE for p in probs]
 
 
 @model_examples
@@ -83,7 +84,7 @@ def test_clean_only_returns_lines_of_the_text_in_order(trained_model, text):
 @given(lines)
 def test_clean_of_lines_joins_a_subsequence_of_them(trained_model, page):
     probs = trained_model.predict_proba(page)
-    kept = [x for x, p in zip(page, probs) if p >= 0.5]
+    kept = [x for x, p in zip(page, probs) if p >= DEFAULT_THRESHOLD]
     assert trained_model.clean(page) == "\n".join(kept)
 
 

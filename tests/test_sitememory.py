@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import classifier
+from classifier.labels import DEFAULT_THRESHOLD
 from classifier.sitememory import apply_site_memory, line_key, site_shares, site_of_url
 
 CHROME = "Subscribe to the Quayside newsletter"
@@ -121,7 +122,7 @@ def test_predict_pages_with_sites_lowers_a_repeated_line(trained_model, monkeypa
     lowered = apply_site_memory(pages, plain, ["quay"] * 4)
     assert all(lo[1] < pl[1] for lo, pl in zip(lowered, plain))
     assert classifier.predict_pages(pages, sites=["quay"] * 4) == [
-        ["content" if x >= 0.5 else "boilerplate" for x in lo] for lo in lowered]
+        ["content" if x >= DEFAULT_THRESHOLD else "boilerplate" for x in lo] for lo in lowered]
 
 
 def test_evaluate_site_memory_applies_the_post_pass_to_pages_grouped_by_site(tmp_path, trained_model_file,
