@@ -84,7 +84,8 @@ def train_command(args) -> int:
         if held_pages:
             report = evaluate_pages(held_pages, after, args.threshold, ("source",))
             cli._log(format_report(report, f"validation ({what}):"))
-            metrics = {"validation": report.to_json()["overall"], "validation_by_source": report.groups}
+            metrics = {"threshold": args.threshold, "validation": report.to_json()["overall"],
+                       "validation_by_source": report.groups}
             before = previous.predict_proba_pages([p.lines for p in held_pages])
             rows.append(compare_rows(what, held_pages, before, after, args.threshold))
     cli._log(f"training the final model on all {len(pages)} pages")
