@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from classifier.corpus import read_jsonl, read_page_file  # noqa: E402
 from classifier.evaluate import evaluate_pages  # noqa: E402
 from classifier.model import load_bundled, load_model  # noqa: E402
+from classifier.labels import DEFAULT_THRESHOLD  # noqa: E402
 
 SITE = "fr-la-voix-du-causse"
 LABELLED = 5
@@ -51,7 +52,7 @@ def step(argv: list[str]) -> None:
 
 
 def scores(model, pages):
-    o = evaluate_pages(pages, model.predict_proba_pages([p.lines for p in pages]), 0.5, ()).overall
+    o = evaluate_pages(pages, model.predict_proba_pages([p.lines for p in pages]), DEFAULT_THRESHOLD, ()).overall
     return o["content"]["f1"], o["shingle"]["f1"]
 
 

@@ -54,7 +54,7 @@ def make_input(path: Path, n: int) -> tuple[str, int, int]:
 def single_process(src: Path, dst: Path) -> tuple[float, float]:
     """Read, predict in one batch, write: (wall seconds, of which predicting)."""
     from classifier.corpus import read_jsonl
-    from classifier.labels import Label, labels_from_proba
+    from classifier.labels import DEFAULT_THRESHOLD, Label, labels_from_proba
     from classifier.model import bundled_model_path, load_model
 
     t0 = time.perf_counter()
@@ -65,7 +65,7 @@ def single_process(src: Path, dst: Path) -> tuple[float, float]:
     predict_s = time.perf_counter() - t1
     with open(dst, "w", encoding="utf-8") as out:
         for page, pr in zip(pages, probs):
-            labels = labels_from_proba(pr.tolist(), 0.5)
+            labels = labels_from_proba(pr.tolist(), DEFAULT_THRESHOLD)
             rec = page.to_json()
             rec["labels"] = [str(x) for x in labels]
             rec["proba"] = [round(float(x), 4) for x in pr]
