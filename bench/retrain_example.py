@@ -4,8 +4,8 @@
     python bench/retrain_example.py --keep DIR      # keep the work files (pages, page files, models)
 
 The site is `fr-la-voix-du-causse` (an invented French regional news site of our bundled test
-split), the test site where the bundled model has the lowest content F1 (0.659: its header and
-consent chrome pass for content). Steps, each printed with the command it runs:
+split), the test site where the previous release's bundled model had the lowest content F1
+(0.659: its header and consent chrome pass for content). Steps, each printed with the command it runs:
 
 1. "Scrape": the site's first 5 pages of training_data/test.jsonl are written as raw JSONL pages
    (id, url, lines; no labels) - what a scraper gives you.

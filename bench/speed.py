@@ -49,6 +49,15 @@ def cpu_model() -> str:
     return platform.processor() or "?"
 
 
+def peer_version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def timed(fn, pages, repeat: int = 1) -> tuple[float, float]:
     """Best wall time of `repeat` runs, and the CPU time of that run."""
     best = (float("inf"), float("inf"))
@@ -74,6 +83,7 @@ def main(argv=None) -> int:
     print(f"machine: {os.cpu_count()} cores, {cpu_model()}; Python {platform.python_version()}, "
           f"numpy {np.__version__}, scikit-learn {sklearn.__version__}")
     print(f"compiled kernels (classifier._speedups): {kernels_status()}")
+    print("peers: " + ", ".join(f"{name} {peer_version(name)}" for name in ("justext", "trafilatura", "resiliparse")))
     t0 = time.perf_counter()
     model = load_model(args.model)
     load_s = time.perf_counter() - t0
