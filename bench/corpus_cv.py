@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -25,36 +24,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from classifier.corpus import corpus_sha256, read_pages  # noqa: E402
 from classifier.evaluate import evaluate_pages  # noqa: E402
 from classifier.labels import DEFAULT_THRESHOLD, Label  # noqa: E402
-from classifier.model import Config, LineClassifier  # noqa: E402
-
-TRAIN = ROOT / "training_data" / "train.jsonl"
-
-
-def fold_of_sites(pages, folds: int, seed: int) -> dict[str, int]:
-    """Sites shuffled with the seed and dealt round-robin into folds (as bench/devsplit.py)."""
-    sites = sorted({p.group for p in pages})
-    order = np.random.RandomState(seed).permutation(len(sites))
-    return {sites[j]: k % folds for k, j in enumerate(order)}
-
-
-def oof_probs(pages, folds: int, seed: int) -> list[np.ndarray]:
-    fold_of = fold_of_sites(pages, folds, seed)
-    out: list = [None] * len(pages)
-    for k in range(folds):
-        t0 = time.perf_counter()
-        fit = [p for p in pages if fold_of[p.group] != k]
-        held = [i for i, p in enumerate(pages) if fold_of[p.group] == k]
-        model = LineClassifier(Config(random_state=seed)).fit(
-            [p.lines for p in fit], [p.labels for p in fit], [p.group for p in fit])
-        for i, pr in zip(held, model.predict_proba_pages([pages[i].lines for i in held])):
-            out[i] = pr
-        print(f"fold {k + 1}/{folds}: {len(held)} pages scored ({time.perf_counter() - t0:.0f}s)",
-              file=sys.stderr, flush=True)
-    return out
+from devsplit import TRAIN, score_out_of_fold  # noqa: E402
 
 
 def row(name: str, s: dict) -> str:
@@ -128,7 +103,7 @@ def main(argv=None) -> int:
             ap.error(f"{args.load} was computed on other data (corpus {data['digest']}, now {digest})")
         probs = [data[f"p{i}"] for i in range(len(pages))]
     else:
-        probs = oof_probs(pages, args.folds, args.seed)
+        probs = score_out_of_fold(pages, args.folds, args.seed)
         if args.save:
             np.savez_compressed(args.save, digest=digest, **{f"p{i}": pr for i, pr in enumerate(probs)})
     print(f"{args.data}: {len(pages)} pages, {len({p.group for p in pages})} sites, corpus {digest}, "

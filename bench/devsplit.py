@@ -38,16 +38,16 @@ def train_pages():
     return [p for p in read_pages([TRAIN]) if p.lines]
 
 
-def oof_probs(pages, folds: int = FOLDS, seed: int = 0) -> list[np.ndarray]:
-    """P(content) per line of every page from a model that never saw the page's site."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"oof-{corpus_sha256(pages)[:16]}-{folds}-{seed}.npz"
-    if path.exists():
-        data = np.load(path)
-        return [data[f"p{i}"] for i in range(len(pages))]
+def fold_of_sites(pages, folds: int, seed: int) -> dict[str, int]:
+    """Sites shuffled with the seed and dealt round-robin into folds."""
     sites = sorted({p.group for p in pages})
     order = np.random.RandomState(seed).permutation(len(sites))
-    fold_of = {sites[j]: k % folds for k, j in enumerate(order)}
+    return {sites[j]: k % folds for k, j in enumerate(order)}
+
+
+def score_out_of_fold(pages, folds: int = FOLDS, seed: int = 0, prefix: str = "") -> list[np.ndarray]:
+    """P(content) per line of every page from a model trained on the other folds' sites (no cache)."""
+    fold_of = fold_of_sites(pages, folds, seed)
     out: list = [None] * len(pages)
     for k in range(folds):
         t0 = time.perf_counter()
@@ -57,7 +57,18 @@ def oof_probs(pages, folds: int = FOLDS, seed: int = 0) -> list[np.ndarray]:
             [p.lines for p in fit], [p.labels for p in fit], [p.group for p in fit])
         for i, pr in zip(held, model.predict_proba_pages([pages[i].lines for i in held])):
             out[i] = pr
-        _log(f"dev fold {k + 1}/{folds}: {len(held)} pages scored ({time.perf_counter() - t0:.0f}s)")
+        _log(f"{prefix}fold {k + 1}/{folds}: {len(held)} pages scored ({time.perf_counter() - t0:.0f}s)")
+    return out
+
+
+def oof_probs(pages, folds: int = FOLDS, seed: int = 0) -> list[np.ndarray]:
+    """P(content) per line of every page from a model that never saw the page's site."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"oof-{corpus_sha256(pages)[:16]}-{folds}-{seed}.npz"
+    if path.exists():
+        data = np.load(path)
+        return [data[f"p{i}"] for i in range(len(pages))]
+    out = score_out_of_fold(pages, folds, seed, prefix="dev ")
     np.savez_compressed(path, **{f"p{i}": pr for i, pr in enumerate(out)})
     return out
 
