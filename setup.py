@@ -8,4 +8,4 @@ from setuptools import Extension, setup
 
 SOURCES = ["classifier/_speedups.c", "classifier/_speedups_text.c", "classifier/_speedups_context.c"]
 
-setup(ext_modules=[Extension("classifier._speedups", SOURCES, optional=True)])
+setup(ext_modules=[Extension("classifier._speedups", SOURCES, depends=["classifier/_speedups.h"], optional=True)])

@@ -11,18 +11,11 @@
  *   line_keys     - hashes of whitespace-normalised lines, for counting repeats (model.py)
  *   context_cols  - the pass-2 context features of context.py, but for their log1p
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_speedups.h"
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
 
-#define HASH_M 0x9E3779B97F4A7C15ull
-#if PY_VERSION_HEX < 0x030C0000
-#define NOT_READY(s) (PyUnicode_READY(s) < 0)
-#else
-#define NOT_READY(s) 0
-#endif
 
 /* defined in _speedups_text.c and _speedups_context.c */
 PyObject *ls_text_sums(PyObject *self, PyObject *args);
@@ -154,12 +147,9 @@ line_keys(PyObject *self, PyObject *args)
         goto done;
     }
     for (Py_ssize_t l = 0; l < n; l++) {
-        PyObject *line = PyList_GET_ITEM(lines, l);
-        if (!PyUnicode_Check(line) || NOT_READY(line)) {
-            if (!PyErr_Occurred())
-                PyErr_Format(PyExc_TypeError, "line %zd is not str", l);
+        PyObject *line = ls_line(lines, l);
+        if (line == NULL)
             goto done;
-        }
         int kind = PyUnicode_KIND(line);
         const void *data = PyUnicode_DATA(line);
         Py_ssize_t len = PyUnicode_GET_LENGTH(line);

@@ -1,7 +1,6 @@
 /* Pass-1 kernels of classifier/_speedups (see _speedups.c): hashed n-gram coefficient sums
  * (features.TextFeatures.score) and the per-line counts behind features.shape_features. */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_speedups.h"
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
@@ -14,17 +13,10 @@
 #define MAX_ORDER 8
 #define MAX_WORD 32
 #define HASH_P 0x100000001B3ull
-#define HASH_M 0x9E3779B97F4A7C15ull
 #define BIGRAM_M 0x2545F4914F6CDD1Dull
 /* code-point classes of features.py */
 enum { C_SPACE = 0, C_LOWER, C_UPPER, C_DIGIT, C_PUNCT, C_CJK, C_LETTER };
 
-/* Strings made by the legacy C-API may need "readying" before their data is read (3.10-3.11). */
-#if PY_VERSION_HEX < 0x030C0000
-#define NOT_READY(s) (PyUnicode_READY(s) < 0)
-#else
-#define NOT_READY(s) 0
-#endif
 
 static inline uint8_t
 cp_class(const uint8_t *classes, Py_UCS4 c)
@@ -163,12 +155,9 @@ ls_text_sums(PyObject *self, PyObject *args)
         }
     }
     for (Py_ssize_t l = 0; l < n; l++) {
-        PyObject *line = PyList_GET_ITEM(lines, l);
-        if (!PyUnicode_Check(line) || NOT_READY(line)) {
-            if (!PyErr_Occurred())
-                PyErr_Format(PyExc_TypeError, "line %zd is not str", l);
+        PyObject *line = ls_line(lines, l);
+        if (line == NULL)
             goto done;
-        }
         Py_ssize_t m = hashed_codepoints(line, prefix, &cp, &cp_cap);
         if (m < 0 || reserve((void **)&hash, &hash_cap, m, sizeof(uint64_t)) < 0
             || reserve((void **)&cols, &cols_cap, m * (n_orders + 2), sizeof(Py_ssize_t)) < 0)
@@ -297,10 +286,8 @@ ls_shape_counts(PyObject *self, PyObject *args)
     if (triggers == NULL)
         goto done;
     for (Py_ssize_t l = 0; l < n; l++) {
-        PyObject *line = PyList_GET_ITEM(lines, l);
-        if (!PyUnicode_Check(line) || NOT_READY(line)) {
-            if (!PyErr_Occurred())
-                PyErr_Format(PyExc_TypeError, "line %zd is not str", l);
+        PyObject *line = ls_line(lines, l);
+        if (line == NULL) {
             Py_CLEAR(triggers);
             goto done;
         }
