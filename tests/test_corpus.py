@@ -19,6 +19,13 @@ def _full_page(**changes):
     return replace(page, **changes)
 
 
+def _page_file(tmp_path, text: str, name: str = "p.tsv"):
+    """A page file holding `text`, written as UTF-8."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def _write_bytes(path, data: bytes):
     path.write_bytes(data)
     return path
@@ -231,9 +238,7 @@ def test_page_file_keeps_a_blank_line_labelled_content(tmp_path):
 
 
 def test_page_file_header_comments_are_not_lines(tmp_path):
-    path = tmp_path / "p.tsv"
-    path.write_text("# id: harbour-7\n# site: harbour\n# a note without a key\ncontent\tThe river rose.\n",
-                    encoding="utf-8")
+    path = _page_file(tmp_path, "# id: harbour-7\n# site: harbour\n# a note without a key\ncontent\tThe river rose.\n")
     page = read_page_file(path)
     assert (page.id, page.site, page.lines) == ("harbour-7", "harbour", ["The river rose."])
 
@@ -245,8 +250,7 @@ def test_page_file_without_header_takes_its_id_from_the_file_name(tmp_path):
 
 
 def test_page_file_empty_row_is_a_blank_boilerplate_line(tmp_path):
-    path = tmp_path / "p.tsv"
-    path.write_text("content\tTitle\n\ncontent\tBody.\n", encoding="utf-8")
+    path = _page_file(tmp_path, "content\tTitle\n\ncontent\tBody.\n")
     page = read_page_file(path)
     assert page.lines == ["Title", "", "Body."]
     assert page.labels == ["content", "boilerplate", "content"]
@@ -259,21 +263,18 @@ def test_page_file_accepts_crlf_line_ends(tmp_path):
 
 
 def test_page_file_bad_label_names_file_and_line(tmp_path):
-    path = tmp_path / "p.tsv"
-    path.write_text("# id: p\ncontent\tTitle\nnavigation\tHome\n", encoding="utf-8")
+    path = _page_file(tmp_path, "# id: p\ncontent\tTitle\nnavigation\tHome\n")
     with pytest.raises(CorpusError, match=r"p\.tsv:3: label 'navigation'"):
         read_page_file(path)
 
 
 def test_page_file_review_mark_after_the_label_is_ignored(tmp_path):
-    path = tmp_path / "p.tsv"
-    path.write_text("boilerplate ?0.12\tHome\ncontent?\tThe river rose.\n", encoding="utf-8")
+    path = _page_file(tmp_path, "boilerplate ?0.12\tHome\ncontent?\tThe river rose.\n")
     assert read_page_file(path).labels == ["boilerplate", "content"]
 
 
 def test_page_file_review_mark_does_not_hide_a_misspelt_label(tmp_path):
-    path = tmp_path / "p.tsv"
-    path.write_text("content\tTitle\ncontnet ?0.55\tThe river rose.\n", encoding="utf-8")
+    path = _page_file(tmp_path, "content\tTitle\ncontnet ?0.55\tThe river rose.\n")
     with pytest.raises(CorpusError, match=r"p\.tsv:2: label 'contnet'"):
         read_page_file(path)
 
@@ -288,8 +289,7 @@ def test_page_file_source_defaults_to_the_folder_name(tmp_path):
 
 
 def test_page_file_missing_tab_names_file_and_line(tmp_path):
-    path = tmp_path / "p.tsv"
-    path.write_text("content\tTitle\ncontent The river rose.\n", encoding="utf-8")
+    path = _page_file(tmp_path, "content\tTitle\ncontent The river rose.\n")
     with pytest.raises(CorpusError, match=r"p\.tsv:2: expected 'label<TAB>text', found no tab"):
         read_page_file(path)
 
@@ -301,8 +301,7 @@ def test_page_file_not_utf8_raises_corpus_error_naming_the_file(tmp_path):
 
 
 def test_page_file_unlabelled_rows_allowed_when_labels_not_required(tmp_path):
-    path = tmp_path / "p.tsv"
-    path.write_text("?\tHome\n\tThe river rose.\n", encoding="utf-8")
+    path = _page_file(tmp_path, "?\tHome\n\tThe river rose.\n")
     page = read_page_file(path, require_labels=False)
     assert page.lines == ["Home", "The river rose."]
     assert page.labels is None
