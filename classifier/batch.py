@@ -30,7 +30,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .labels import DEFAULT_THRESHOLD, LABELS, labels_from_proba
+from .labels import DEFAULT_THRESHOLD, LABELS, Label, labels_from_proba
 
 __all__ = ["BadRecord", "BatchSummary", "run_batch", "process_chunk"]
 
@@ -151,11 +151,11 @@ def process_chunk(model, chunk: tuple, threshold: float, clean: bool, replace_er
     probas = model.predict_proba_pages(pages) if pages else []
     out = []
     for obj, lines, proba in zip(records, pages, probas):
-        keep = proba >= threshold
-        obj["labels"] = list(map(_NAMES.get, labels_from_proba(proba.tolist(), threshold)))
+        labels = labels_from_proba(proba.tolist(), threshold)
+        obj["labels"] = list(map(_NAMES.get, labels))
         obj["proba"] = proba.round(PROBA_DIGITS).tolist()
         if clean:
-            obj["text"] = "\n".join(line for line, k in zip(lines, keep.tolist()) if k)
+            obj["text"] = "\n".join(line for line, label in zip(lines, labels) if label is Label.CONTENT)
         out.append(json.dumps(obj, ensure_ascii=False))
     data = ("\n".join(out) + "\n").encode("utf-8") if out else b""
     if compress and data:
