@@ -55,6 +55,26 @@ def test_other_fields_are_kept_and_a_missing_source_is_the_file_name(src, traine
     assert rows[0]["site"] == "site-0.example" and rows[0]["source"] == "in"
 
 
+def test_fields_already_present_are_replaced_not_repeated(tmp_path, trained_model, pages_factory):
+    page = pages_factory(1)[0]
+    labelled = {"id": "x", "lines": page.lines, "labels": ["old"] * len(page.lines), "source": "mine"}
+    rows, _ = _run([_write(tmp_path / "l.jsonl", [labelled])], trained_model)
+    raw = json.dumps(rows[0])
+    assert rows[0]["labels"] != labelled["labels"] and rows[0]["source"] == "mine"
+    assert raw.count('"labels"') == 1 and raw.count('"source"') == 1
+
+
+def test_input_spelling_of_the_record_is_kept(tmp_path, trained_model):
+    # appended to the input line as written (spacing, escapes), not re-serialised
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"id":"s","lines":["Caf\\u00e9 news","Share"]}  \n')
+    out = io.BytesIO()
+    run_batch([str(path)], out, model=trained_model)
+    line = out.getvalue().decode("utf-8")
+    assert line.startswith('{"id":"s","lines":["Caf\\u00e9 news","Share"], "source": "s", "labels": [')
+    assert json.loads(line)["lines"] == ["Caf\u00e9 news", "Share"]
+
+
 def test_a_text_field_is_split_into_lines(tmp_path, trained_model):
     path = _write(tmp_path / "t.jsonl", [{"id": "t", "text": "Home\r\nThe river rose overnight.\nShare"}])
     rows, _ = _run([path], trained_model)
