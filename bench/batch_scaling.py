@@ -3,6 +3,7 @@
     python bench/batch_scaling.py                  # 200 MB input, -j 1 and -j 2
     python bench/batch_scaling.py --mb 1000        # the 1 GB run quoted in the README
     python bench/batch_scaling.py --jobs 1,2,4
+    python bench/batch_scaling.py --no-ceiling     # skip the side-by-side -j 1 runs
 
 Builds the input by repeating real pages (../shared/data/wcxb-dev, or our test split when
 ../shared is absent) up to --mb megabytes, then runs the command line as a user would, once per
@@ -10,6 +11,8 @@ job count, writing gzipped output. Every 0.1 s it samples the process tree (the 
 workers): the peak of the summed RSS, and of the summed PSS (shared pages split between the
 processes that share them: what the tree really costs in RAM), and the peak RSS of the biggest
 single process. Prints wall time, pages/s, lines/s, MB/s and the speed-up over the first job count.
+Last, as the ceiling a -j N run can reach on this machine, it runs N independent `-j 1` processes
+side by side, each on its share of the input (what N separate shell jobs would do).
 """
 
 from __future__ import annotations
@@ -90,18 +93,37 @@ def _memory(pid: int) -> tuple[int, int, int]:
     return rss, pss, largest
 
 
-def run(cmd: list[str]) -> dict:
+def run(cmds: list[list[str]]) -> dict:
+    """Run the commands side by side; wall time until the last ends, peak memory of all of them."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
+    procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE) for cmd in cmds]
     peak = [0, 0, 0]
-    while proc.poll() is None:
-        peak = [max(a, b) for a, b in zip(peak, _memory(proc.pid))]
+    while any(proc.poll() is None for proc in procs):
+        samples = [_memory(proc.pid) for proc in procs]
+        now = [sum(s[0] for s in samples), sum(s[1] for s in samples), max(s[2] for s in samples)]
+        peak = [max(a, b) for a, b in zip(peak, now)]
         time.sleep(0.1)
-    err = proc.stderr.read().decode()
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
-    return {"seconds": time.perf_counter() - t0, "rss_mb": peak[0] / 1024, "pss_mb": peak[1] / 1024,
+    seconds = time.perf_counter() - t0
+    for cmd, proc in zip(cmds, procs):
+        err = proc.stderr.read().decode()
+        if proc.returncode:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
+    return {"seconds": seconds, "rss_mb": peak[0] / 1024, "pss_mb": peak[1] / 1024,
             "largest_rss_mb": peak[2] / 1024}
+
+
+def split_input(src: Path, parts: int) -> list[Path]:
+    """src cut into `parts` files of consecutive records, about equal in bytes."""
+    size, paths = src.stat().st_size, [src.with_name(f"part{k}.jsonl") for k in range(parts)]
+    outs = [open(p, "wb") for p in paths]
+    done = 0
+    with open(src, "rb") as fh:
+        for raw in fh:
+            outs[min(done * parts // size, parts - 1)].write(raw)
+            done += len(raw)
+    for out in outs:
+        out.close()
+    return paths
 
 
 def main(argv=None) -> int:
@@ -109,6 +131,8 @@ def main(argv=None) -> int:
     ap.add_argument("--mb", type=float, default=200, help="input size in MB (default 200)")
     ap.add_argument("--jobs", default="1,2", help="job counts to run (default 1,2)")
     ap.add_argument("--model", help="model file (default: the bundled model)")
+    ap.add_argument("--no-ceiling", dest="ceiling", action="store_false",
+                    help="skip the run of independent single-process jobs side by side")
     args = ap.parse_args(argv)
     jobs = [int(j) for j in args.jobs.split(",")]
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
@@ -121,16 +145,31 @@ def main(argv=None) -> int:
         print(f"{'workers':>7} {'wall s':>8} {'pages/s':>9} {'lines/s':>10} {'MB/s':>6} {'speed-up':>8} "
               f"{'RSS sum MB':>10} {'PSS sum MB':>10} {'max RSS MB':>10}")
         first = None
-        for j in jobs:
-            out = Path(tmp) / f"out{j}.jsonl.gz"
-            cmd = [sys.executable, "-m", "classifier", "predict", "--jsonl", str(src), "-o", str(out),
-                   "-j", str(j), "--no-progress"] + (["--model", args.model] if args.model else [])
-            r = run(cmd)
+
+        def report(label: str, r: dict) -> None:
+            nonlocal first
             first = first or r["seconds"]
-            print(f"{j:>7} {r['seconds']:>8.1f} {pages / r['seconds']:>9,.0f} {lines / r['seconds']:>10,.0f} "
+            print(f"{label:>7} {r['seconds']:>8.1f} {pages / r['seconds']:>9,.0f} {lines / r['seconds']:>10,.0f} "
                   f"{mb / r['seconds']:>6.1f} {first / r['seconds']:>7.2f}x {r['rss_mb']:>10,.0f} "
                   f"{r['pss_mb']:>10,.0f} {r['largest_rss_mb']:>10,.0f}", flush=True)
+
+        def command(inp: Path, out: Path, j: int) -> list[str]:
+            return [sys.executable, "-m", "classifier", "predict", "--jsonl", str(inp), "-o", str(out),
+                    "-j", str(j), "--no-progress"] + (["--model", args.model] if args.model else [])
+
+        for j in jobs:
+            out = Path(tmp) / f"out{j}.jsonl.gz"
+            report(str(j), run([command(src, out, j)]))
             out.unlink()
+        if args.ceiling and max(jobs) > 1:
+            # The machine's own ceiling for this work: max(jobs) independent single-process runs,
+            # each on its share of the input, side by side (no coordinating process, no pipes).
+            # Linear scaling of -j N means matching this row, not N times the first one.
+            n = max(jobs)
+            parts = split_input(src, n)
+            outs = [p.with_suffix(".out.gz") for p in parts]
+            report(f"{n}x-j1", run([command(p, o, 1) for p, o in zip(parts, outs)]))
+            print(f"({n}x-j1: {n} independent `-j 1` runs on {n} slices of the input at the same time)")
     return 0
 
 
