@@ -4,13 +4,15 @@ band and sitememory.py's thresholds were chosen on (never the test split).
 The bundled model has seen every train page, so its own scores there are in-sample and far too
 confident. Instead each page is scored by a model trained on the other folds (5 folds grouped
 by site, default Config, our train split only), which behaves like the bundled model on a site
-it never saw. Results are cached (keyed by the corpus digest) because the run takes ~5 minutes.
+it never saw. Results are cached (keyed by the corpus digest and the default Config, so a
+changed recipe is recomputed) because the run takes ~5 minutes.
 
     python bench/devsplit.py            # compute (or reuse) the cache and print its path
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -61,10 +63,16 @@ def score_out_of_fold(pages, folds: int = FOLDS, seed: int = 0, prefix: str = ""
     return out
 
 
+def _key(pages) -> str:
+    """Cache key: the corpus and the recipe (the default Config's settings)."""
+    recipe = hashlib.sha256(repr(Config()).encode("utf-8")).hexdigest()[:8]
+    return f"{corpus_sha256(pages)[:16]}-{recipe}"
+
+
 def oof_probs(pages, folds: int = FOLDS, seed: int = 0) -> list[np.ndarray]:
     """P(content) per line of every page from a model that never saw the page's site."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"oof-{corpus_sha256(pages)[:16]}-{folds}-{seed}.npz"
+    path = CACHE / f"oof-{_key(pages)}-{folds}-{seed}.npz"
     if path.exists():
         data = np.load(path)
         return [data[f"p{i}"] for i in range(len(pages))]
@@ -79,7 +87,7 @@ def train_only_model(seed: int = 0) -> LineClassifier:
     from classifier.model import load_model, save_model
     pages = train_pages()
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"train-only-{corpus_sha256(pages)[:16]}-{seed}.joblib"
+    path = CACHE / f"train-only-{_key(pages)}-{seed}.joblib"
     if not path.exists():
         t0 = time.perf_counter()
         model = LineClassifier(Config(random_state=seed)).fit(
