@@ -44,6 +44,8 @@ OURS_WEIGHT = 5.0  # as in the README's build command
 #: name -> (description, Config overrides, per-source weight of our corpus)
 VARIANTS = {
     "base": ("shipped recipe", {}, OURS_WEIGHT),
+    "base_rs1": ("shipped recipe, training seed (Config.random_state) 1", {"random_state": 1}, OURS_WEIGHT),
+    "base_rs2": ("shipped recipe, training seed (Config.random_state) 2", {"random_state": 2}, OURS_WEIGHT),
     "pass1": ("pass 1 only (no context pass)", {}, OURS_WEIGHT),
     "unweighted": ("our corpus not up-weighted", {}, 1.0),
     "trees50": ("context pass: 50 trees, learning rate 0.3", {"trees": 50, "learning_rate": 0.3}, OURS_WEIGHT),
