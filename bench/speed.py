@@ -210,13 +210,20 @@ def main(argv=None) -> int:
 
     if args.html_dir:
         html_bench(model, args.html_dir.expanduser(), args.rounds)
-        print(f"\npeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-        return 0
+    else:
+        text_bench(model, args.pages)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS of this process: {rss:.0f} MB")
+    return 0
+
+
+def text_bench(model, n_pages: int) -> None:
+    """Our predict and the peers on the lines of wcxb-dev and our test split, then one small page."""
     sets = [("our test split", [ROOT / "training_data" / "test.jsonl"])]
     if DATA.exists():
         sets.insert(0, ("wcxb-dev", [DATA / "wcxb-dev.jsonl.gz"]))
     for name, paths in sets:
-        pages = [p for p in read_pages(paths) if p.lines][: args.pages]
+        pages = [p for p in read_pages(paths) if p.lines][:n_pages]
         lines = [p.lines for p in pages]
         n_lines = sum(map(len, lines))
         mb = sum(len(line.encode("utf-8")) + 1 for page in lines for line in page) / 1e6
@@ -250,9 +257,6 @@ def main(argv=None) -> int:
     small = [line for line in read_pages([ROOT / "training_data" / "test.jsonl"])[0].lines if line.strip()][:5]
     sec, cpu = timed(lambda ps: [model.predict_proba(small) for _ in range(100)], None, repeat=3)
     print(f"\none {len(small)}-line page, one predict_proba call: {sec * 10:.2f} ms ({cpu * 10:.2f} ms CPU)")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak RSS of this process: {rss:.0f} MB")
-    return 0
 
 
 if __name__ == "__main__":
