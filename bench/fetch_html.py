@@ -36,6 +36,7 @@ DEFAULT_DIR = Path.home() / ".cache" / "linesift-bench-html"
 #: saved real page among them is ~7 KB (trafilatura's apache.html), so 5 KB separates the two.
 MIN_PAGE_BYTES = 5000
 MANIFEST = "manifest.tsv"
+COLUMNS = ("file", "package", "version", "licence", "bytes", "member")
 
 _HTML_TAG = re.compile(rb"<html[\s>]", re.IGNORECASE)
 _BODY_TAG = re.compile(rb"<body[\s>]", re.IGNORECASE)
@@ -81,8 +82,12 @@ def is_whole_page(data: bytes, min_bytes: int = MIN_PAGE_BYTES) -> bool:
 
 def download(source: Source, sdists: Path) -> Path:
     """The sdist of source in sdists, downloaded with pip unless already there."""
-    stem = f"{source.package.replace('-', '_')}-{source.version}"
-    found = [p for p in sdists.glob("*") if p.name.lower().startswith(stem.lower()) and p.name.endswith(".tar.gz")]
+    stem = f"{source.package.replace('-', '_')}-{source.version}".lower()
+
+    def present() -> list[Path]:
+        return [p for p in sdists.glob("*.tar.gz") if p.name.lower().startswith(stem)]
+
+    found = present()
     if found:
         return found[0]
     cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
@@ -91,7 +96,7 @@ def download(source: Source, sdists: Path) -> Path:
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise FetchError(f"pip could not run for {source.package}=={source.version}: {e}") from None
-    found = [p for p in sdists.glob("*") if p.name.lower().startswith(stem.lower()) and p.name.endswith(".tar.gz")]
+    found = present()
     if run.returncode != 0 or not found:
         errors = [line.strip() for line in (run.stderr or "").splitlines() if "ERROR" in line or "rror:" in line]
         reason = errors[-1] if errors else f"exit status {run.returncode}, no sdist in {sdists}"
@@ -143,9 +148,9 @@ def fetch(out: Path, sources=SOURCES, log=print) -> list[dict]:
         log(f"{source.package} {source.version} ({source.licence}): {kept} pages kept, "
             f"{skipped} skipped (fragments, under {MIN_PAGE_BYTES} bytes or duplicates) -- {source.what}")
     with open(out / MANIFEST, "w", encoding="utf-8") as f:
-        f.write("file\tpackage\tversion\tlicence\tbytes\tmember\n")
+        f.write("\t".join(COLUMNS) + "\n")
         for r in rows:
-            f.write("\t".join(str(r[k]) for k in ("file", "package", "version", "licence", "bytes", "member")) + "\n")
+            f.write("\t".join(str(r[k]) for k in COLUMNS) + "\n")
     return rows
 
 
