@@ -89,15 +89,25 @@ def shape_features(k, lines: list[str]) -> np.ndarray:
     return F._shape_columns(*counts, placeholders)
 
 
+@functools.lru_cache(maxsize=8)
+def _char_orders(char_orders: tuple) -> np.ndarray | None:
+    """The char n-gram orders as the kernel takes them, or None if it cannot (none, not
+    increasing, or above 8). Cached: checking them on every call cost ~15 us a page."""
+    orders = np.asarray(char_orders, dtype=np.int64)
+    if len(orders) == 0 or orders.max() > 8 or np.any(np.diff(orders) <= 0):
+        return None
+    orders.flags.writeable = False  # shared by every call
+    return orders
+
+
 def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, intercept: float,
                shape: np.ndarray) -> np.ndarray | None:
     """features.score(lines, coef, intercept, shape) by the C kernel; None for settings it does
     not handle (char orders not increasing or above 8, a negative prefix, coefficients neither
     float32 nor float64)."""
-    orders = np.asarray(features.char_orders, dtype=np.int64)
     prefix = sys.maxsize if features.prefix is None else features.prefix
-    if (prefix < 0 or len(orders) == 0 or orders.max() > 8 or np.any(np.diff(orders) <= 0)
-            or coef.dtype not in (np.float32, np.float64)):
+    orders = _char_orders(tuple(features.char_orders))
+    if prefix < 0 or orders is None or coef.dtype not in (np.float32, np.float64):
         return None
     n = len(lines)
     bits = features.bits_

@@ -139,8 +139,15 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             h = np.empty(n, dtype=np.int64)
             k.line_keys(lines, h)
         keys = h ^ (page * np.int64(0x9E3779B97F4A7C1))
-        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-        return counts[inverse].astype(np.float64)
+        # np.unique(keys, return_inverse=True, return_counts=True), in fewer numpy calls: it cost
+        # 35-60 us on a page of 5-300 lines, this 25-35 us
+        order = np.argsort(keys)
+        ordered = keys[order]
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        counts = np.diff(np.append(starts, n))
+        out = np.empty(n)
+        out[order] = np.repeat(counts, counts)
+        return out
 
     # ----- training ----------------------------------------------------------------------
     def fit(self, pages, labels, groups=None, sample_weight=None, log=None):
@@ -283,12 +290,12 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
 
     def predict_pages(self, pages, threshold: float = DEFAULT_THRESHOLD) -> list[list[Label]]:
         """A label per line for every page, computed in one batch (pages as for predict_proba_pages)."""
-        return [labels_from_proba(probs.tolist(), threshold) for probs in self.predict_proba_pages(pages)]
+        return [labels_from_proba(probs, threshold) for probs in self.predict_proba_pages(pages)]
 
     def predict(self, lines, threshold: float = DEFAULT_THRESHOLD) -> list[Label]:
         """A label per line of ONE page (input and errors as for predict_proba);
         ``len(predict(x)) == len(x)`` for a list of lines."""
-        return labels_from_proba(self.predict_proba(lines).tolist(), threshold)
+        return labels_from_proba(self.predict_proba(lines), threshold)
 
     def clean(self, text, threshold: float = DEFAULT_THRESHOLD) -> str:
         """Only the content lines of one page (input as for predict_proba), joined with \\n.

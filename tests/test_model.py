@@ -299,3 +299,15 @@ def test_predicting_in_small_spans_gives_the_same_probabilities(trained_model, h
     monkeypatch.setattr(model_module, "BATCH_CHARS", 300)
     for a, b in zip(whole, trained_model.predict_proba_pages(pages)):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kernels", [False, True])
+def test_repeats_count_a_lines_copies_on_its_own_page_only(kernels):
+    from classifier import fast
+    k = fast.kernels() if kernels else None
+    if kernels and k is None:
+        pytest.skip("the compiled kernels are not built")
+    lines = ["Share", "Body text here.", "Share ", "Menu", "  Share", "Menu", "Share"]
+    offsets = np.array([0, 5])  # page 1: lines 0-4, page 2: lines 5-6
+    counts = LineClassifier._repeats(lines, offsets, k)
+    assert counts.tolist() == [3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 1.0]
