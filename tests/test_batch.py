@@ -137,6 +137,24 @@ def test_two_workers_write_exactly_what_one_process_writes(src, trained_model, t
     assert two.getvalue() == one.getvalue() and summary.pages == 12
 
 
+@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="pipe sizes are Linux only")
+def test_widen_pipes_grows_the_task_and_result_pipes():
+    import fcntl
+    import multiprocessing
+    from types import SimpleNamespace
+    ctx = multiprocessing.get_context("spawn")
+    pool = SimpleNamespace(_inqueue=ctx.SimpleQueue(), _outqueue=ctx.SimpleQueue())
+    size = batch._widen_pipes(pool)
+    assert size > 64 * 1024
+    for queue in (pool._inqueue, pool._outqueue):
+        assert fcntl.fcntl(queue._reader.fileno(), fcntl.F_GETPIPE_SZ) == size
+        queue.close()
+
+
+def test_widen_pipes_gives_up_quietly_on_a_pool_without_those_pipes():
+    assert batch._widen_pipes(object()) == 0
+
+
 def test_a_missing_input_is_an_error_naming_it(tmp_path, trained_model):
     with pytest.raises(batch.BadRecord, match="nope.jsonl"):
         run_batch([str(tmp_path / "nope.jsonl")], io.BytesIO(), model=trained_model)
