@@ -47,7 +47,8 @@ IN_FLIGHT_PER_WORKER = 2
 # A Linux pipe holds 64 KB, so a chunk (~300 KB of wcxb-dev) or its output crossed in many
 # hand-offs, each waiting for the other side to be scheduled while the workers kept both cores
 # busy: with -j 2 on 300 MB the workers sat idle 6% of the time between chunks, with 1 MB pipes
-# 2.5%, and the main process used ~40% less CPU (bench/batch_scaling.py input, timed per chunk).
+# 2.5%, and the main process used about a third less CPU (bench/batch_scaling.py input, timed
+# per chunk).
 # 1 MB is also Linux's default cap for unprivileged processes (/proc/sys/fs/pipe-max-size).
 PIPE_BYTES = 1 << 20
 PROGRESS_EVERY_S = 0.5

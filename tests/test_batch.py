@@ -137,9 +137,10 @@ def test_two_workers_write_exactly_what_one_process_writes(src, trained_model, t
     assert two.getvalue() == one.getvalue() and summary.pages == 12
 
 
-@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="pipe sizes are Linux only")
 def test_widen_pipes_grows_the_task_and_result_pipes():
-    import fcntl
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_GETPIPE_SZ"):
+        pytest.skip("pipe sizes can be set on Linux only")
     import multiprocessing
     from types import SimpleNamespace
     ctx = multiprocessing.get_context("spawn")
