@@ -105,16 +105,6 @@ def render_lines(doc: str) -> list[str]:
     return extract_plain_text(doc, main_content=False).split("\n")
 
 
-def per_page_times(fn, docs) -> list[tuple[float, float]]:
-    """(wall, cpu) seconds of fn(doc), for every doc in turn."""
-    times = []
-    for doc in docs:
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn(doc)
-        times.append((time.perf_counter() - t0, time.process_time() - c0))
-    return times
-
-
 def html_bench(model, html_dir: Path, rounds: int) -> None:
     """Print the pages of html_dir, then the peers' and our times on them (see the module doc)."""
     try:
@@ -159,10 +149,8 @@ def html_bench(model, html_dir: Path, rounds: int) -> None:
     batch = []
     for _ in range(rounds):
         for name, (fn, inputs) in per_page.items():
-            rounds_done[name].append(per_page_times(fn, inputs))
-        t0, c0 = time.perf_counter(), time.process_time()
-        model.predict_pages(lines)
-        batch.append((time.perf_counter() - t0, time.process_time() - c0))
+            rounds_done[name].append([timed(fn, doc) for doc in inputs])  # (wall, cpu) per page
+        batch.append(timed(model.predict_pages, lines))
     # per page, the least wall and the least cpu seconds over the rounds: (pages, 2) arrays
     best = {name: np.min(np.array(r), axis=0) for name, r in rounds_done.items()}
     best["render + linesift predict (per page)"] = best["render: resiliparse plain text"] + best["linesift predict (per page)"]

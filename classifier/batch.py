@@ -48,8 +48,8 @@ IN_FLIGHT_PER_WORKER = 2
 # hand-offs, each waiting for the other side to be scheduled while the workers kept both cores
 # busy: with -j 2 on 300 MB the workers sat idle 6% of the time between chunks, with 1 MB pipes
 # 2.5%, and the main process used about a third less CPU (bench/batch_scaling.py input, timed
-# per chunk).
-# 1 MB is also Linux's default cap for unprivileged processes (/proc/sys/fs/pipe-max-size).
+# per chunk). 1 MB is also Linux's default cap for unprivileged processes
+# (/proc/sys/fs/pipe-max-size).
 PIPE_BYTES = 1 << 20
 PROGRESS_EVERY_S = 0.5
 MAX_WARNINGS = 20  # bad records reported one by one; the rest are counted in the summary
