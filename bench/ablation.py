@@ -46,6 +46,9 @@ VARIANTS = {
     "base": ("shipped recipe", {}, OURS_WEIGHT),
     "base_rs1": ("shipped recipe, training seed (Config.random_state) 1", {"random_state": 1}, OURS_WEIGHT),
     "base_rs2": ("shipped recipe, training seed (Config.random_state) 2", {"random_state": 2}, OURS_WEIGHT),
+    "kinds": ("pass 1 also scores line kinds (Config.kinds, `train --kinds`)", {"kinds": True}, OURS_WEIGHT),
+    "kinds_rs1": ("line kinds, training seed 1", {"kinds": True, "random_state": 1}, OURS_WEIGHT),
+    "kinds_rs2": ("line kinds, training seed 2", {"kinds": True, "random_state": 2}, OURS_WEIGHT),
     "bits20": ("hash space 2**20 per block instead of 2**18", {"n_features": 2**20}, OURS_WEIGHT),
     "bits20_rs1": ("hash space 2**20, training seed 1", {"n_features": 2**20, "random_state": 1}, OURS_WEIGHT),
     "bits20_rs2": ("hash space 2**20, training seed 2", {"n_features": 2**20, "random_state": 2}, OURS_WEIGHT),
@@ -144,7 +147,8 @@ def main(argv=None) -> int:
             weights = [(ours if p.source == "linesift" else 1.0) * kinds.get(p.meta.get("page_type"), 1.0)
                        for p in fit_pages]
             model = LineClassifier(config).fit([p.lines for p in fit_pages], [p.labels for p in fit_pages],
-                                               [p.group for p in fit_pages], weights)
+                                               [p.group for p in fit_pages], weights,
+                                               categories=[p.categories for p in fit_pages])
             _log(f"{name}: trained in {time.perf_counter() - t0:.0f}s")
             if name == "base":
                 base = model

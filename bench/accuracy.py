@@ -3,6 +3,8 @@
     python bench/accuracy.py                 # full run (about 20 min on 2 cores)
     python bench/accuracy.py --folds 2       # quicker, coarser cross-validation
     python bench/accuracy.py --json bench/results/accuracy.json
+    python bench/accuracy.py --model M --kinds   # a model trained with `train --kinds`, and the
+                                                 # cross-validation with line kinds
 
 What it measures (protocol in the README, "Validation protocol"):
 1. wcxb-dev, domain-held-out: grouped k-fold cross-validation by meta.domain. Each fold trains
@@ -78,7 +80,7 @@ def score_all(name, pages, ours_probs, rows, group_key=None):
                          "shingle_f1": s["shingle"]["f1"]})
 
 
-def wcxb_cv(folds: int, rows: list) -> None:
+def wcxb_cv(folds: int, rows: list, kinds: bool = False) -> None:
     ours = read_pages([ROOT / "training_data" / "train.jsonl"])
     readability = read_pages([DATA / "readability.jsonl.gz"])
     wcxb = read_pages([DATA / "wcxb-dev.jsonl.gz"])
@@ -92,16 +94,17 @@ def wcxb_cv(folds: int, rows: list) -> None:
         train = ours + readability + [p for p in wcxb if fold_of[p.group] != k]
         test_idx = [i for i, p in enumerate(wcxb) if fold_of[p.group] == k]
         weights = [OURS_WEIGHT if p.source == "linesift" else 1.0 for p in train]
-        model = LineClassifier(Config()).fit([p.lines for p in train], [p.labels for p in train],
-                                             [p.group for p in train], weights)
+        model = LineClassifier(Config(kinds=kinds)).fit([p.lines for p in train], [p.labels for p in train],
+                                             [p.group for p in train], weights,
+                                             categories=[p.categories for p in train])
         for i, pr in zip(test_idx, model.predict_proba_pages([wcxb[i].lines for i in test_idx])):
             probs[i] = pr
         _log(f"wcxb fold {k + 1}/{folds}: {len(test_idx)} held-out pages ({time.perf_counter() - t0:.0f}s)")
     score_all("wcxb-dev (domain CV)", wcxb, probs, rows, "kind")
 
 
-def bundled(rows: list) -> None:
-    model = load_model(ROOT / "models" / "default.joblib")
+def bundled(rows: list, path: Path = ROOT / "models" / "default.joblib") -> None:
+    model = load_model(path)
     sets = [("bundled test split", [ROOT / "training_data" / "test.jsonl"], "kind")]
     for name in ("l3s-gn1", "dragnet", "cleaneval"):
         sets.append((f"{name} (out-of-source)", [DATA / f"{name}.jsonl.gz"], None))
@@ -137,14 +140,18 @@ def main(argv=None) -> int:
     ap.add_argument("--folds", type=int, default=5, help="wcxb-dev cross-validation folds (default 5)")
     ap.add_argument("--skip-cv", action="store_true", help="only score the bundled model")
     ap.add_argument("--json", help="write the rows here")
+    ap.add_argument("--model", type=Path, default=ROOT / "models" / "default.joblib",
+                    help="the model scored on the fixed sets (default: the bundled one)")
+    ap.add_argument("--kinds", action="store_true",
+                    help="the cross-validation trains with line kinds (Config.kinds), as `train --kinds`")
     args = ap.parse_args(argv)
     if not DATA.exists():
         print(f"accuracy: {DATA} not found; this benchmark needs ../shared/data", file=sys.stderr)
         return 1
     rows: list = []
-    bundled(rows)
+    bundled(rows, args.model)
     if not args.skip_cv:
-        wcxb_cv(args.folds, rows)
+        wcxb_cv(args.folds, rows, args.kinds)
     print_table(rows)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -56,7 +56,8 @@ def score_out_of_fold(pages, folds: int = FOLDS, seed: int = 0, prefix: str = ""
         fit = [p for p in pages if fold_of[p.group] != k]
         held = [i for i, p in enumerate(pages) if fold_of[p.group] == k]
         model = LineClassifier(Config(random_state=seed)).fit(
-            [p.lines for p in fit], [p.labels for p in fit], [p.group for p in fit])
+            [p.lines for p in fit], [p.labels for p in fit], [p.group for p in fit],
+            categories=[p.categories for p in fit])
         for i, pr in zip(held, model.predict_proba_pages([pages[i].lines for i in held])):
             out[i] = pr
         _log(f"{prefix}fold {k + 1}/{folds}: {len(held)} pages scored ({time.perf_counter() - t0:.0f}s)")
@@ -91,7 +92,8 @@ def train_only_model(seed: int = 0) -> LineClassifier:
     if not path.exists():
         t0 = time.perf_counter()
         model = LineClassifier(Config(random_state=seed)).fit(
-            [p.lines for p in pages], [p.labels for p in pages], [p.group for p in pages])
+            [p.lines for p in pages], [p.labels for p in pages], [p.group for p in pages],
+            categories=[p.categories for p in pages])
         save_model(model, path, provenance="bench: train split only")
         _log(f"trained the train-split-only model ({time.perf_counter() - t0:.0f}s)")
     return load_model(path)

@@ -108,7 +108,30 @@ mix(uint64_t h, int bits)
  * For line l: sums[l, j] = coefficient sum of its order-j char n-grams (j < len(orders)),
  * sums[l, len(orders)] = that of its word unigrams and bigrams, each summed in double in text
  * order as numpy.bincount does; counts[l] = (char n-grams, word n-grams). coef is float64 or
- * float32; sums and counts are C-order float64 arrays the caller allocated. */
+ * float32; sums and counts are C-order float64 arrays the caller allocated.
+ * Optional: kind_coef, a C-order float32 matrix with one row of n_kinds coefficients per
+ * column of coef (the line kinds of kinds.py), and kind_sums (n, len(orders) + 1, n_kinds)
+ * float64, filled the same way for every kind from the same hashed entries. */
+/* Sums of the 7-float rows of kind_coef picked by cols[start:end], each summed in double in
+ * order (as numpy.bincount does), into out[0..6]: the sums stay in registers instead of being
+ * written through memory at every entry, as the generic loop for any number of kinds does. */
+static inline void
+sum_rows7(const float *kind_coef, const Py_ssize_t *cols, Py_ssize_t start, Py_ssize_t end, double *out)
+{
+    double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, a4 = 0.0, a5 = 0.0, a6 = 0.0;
+    for (Py_ssize_t i = start; i < end; i++) {
+        const float *row = kind_coef + cols[i] * 7;
+        a0 += (double)row[0];
+        a1 += (double)row[1];
+        a2 += (double)row[2];
+        a3 += (double)row[3];
+        a4 += (double)row[4];
+        a5 += (double)row[5];
+        a6 += (double)row[6];
+    }
+    out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3, out[4] = a4, out[5] = a5, out[6] = a6;
+}
+
 PyObject *
 ls_text_sums(PyObject *self, PyObject *args)
 {
@@ -116,9 +139,11 @@ ls_text_sums(PyObject *self, PyObject *args)
     Py_ssize_t prefix, n_features;
     int bits, block_bits, wide;
     Py_buffer orders_b, coef_b, ww_b, cls_b, sums_b, counts_b;
-    if (!PyArg_ParseTuple(args, "O!ny*iiny*py*y*w*w*", &PyList_Type, &lines, &prefix, &orders_b,
+    Py_buffer kc_b = {0}, ks_b = {0};
+    Py_ssize_t n_kinds = 0;
+    if (!PyArg_ParseTuple(args, "O!ny*iiny*py*y*w*w*|y*nw*", &PyList_Type, &lines, &prefix, &orders_b,
                           &bits, &block_bits, &n_features, &coef_b, &wide, &ww_b, &cls_b, &sums_b,
-                          &counts_b))
+                          &counts_b, &kc_b, &n_kinds, &ks_b))
         return NULL;
     PyObject *result = NULL;
     Py_UCS4 *cp = NULL;
@@ -134,6 +159,8 @@ ls_text_sums(PyObject *self, PyObject *args)
     const uint8_t *classes = (const uint8_t *)cls_b.buf;
     double *sums = (double *)sums_b.buf;
     double *counts = (double *)counts_b.buf;
+    const float *kind_coef = (const float *)kc_b.buf;
+    double *kind_sums = (double *)ks_b.buf;
     Py_ssize_t width = n_orders + 1;
     Py_ssize_t ends[MAX_ORDER + 1];  /* end of each block's entries in cols */
     size_t item = wide ? sizeof(double) : sizeof(float);
@@ -142,7 +169,11 @@ ls_text_sums(PyObject *self, PyObject *args)
         || coef_b.len < 2 * n_features * (Py_ssize_t)item || coef_b.len % (Py_ssize_t)item
         || ww_b.len != MAX_WORD * (Py_ssize_t)sizeof(uint64_t) || cls_b.len != 0x10000
         || sums_b.len != n * width * (Py_ssize_t)sizeof(double)
-        || counts_b.len != n * 2 * (Py_ssize_t)sizeof(double)) {
+        || counts_b.len != n * 2 * (Py_ssize_t)sizeof(double)
+        || n_kinds < 0 || n_kinds > 64
+        || (n_kinds > 0 && (kc_b.buf == NULL || ks_b.buf == NULL
+                            || kc_b.len != coef_b.len / (Py_ssize_t)item * n_kinds * (Py_ssize_t)sizeof(float)
+                            || ks_b.len != n * width * n_kinds * (Py_ssize_t)sizeof(double)))) {
         PyErr_SetString(PyExc_ValueError, "text_sums: bad arguments");
         goto done;
     }
@@ -211,6 +242,9 @@ ls_text_sums(PyObject *self, PyObject *args)
         ends[n_orders] = e;
         for (Py_ssize_t i = 0; i < e; i++)
             PREFETCH((const char *)coef_b.buf + cols[i] * (Py_ssize_t)item);
+        if (n_kinds > 0)
+            for (Py_ssize_t i = 0; i < e; i++)
+                PREFETCH(kind_coef + cols[i] * n_kinds);
         double *s = sums + l * width;
         Py_ssize_t start = 0;
         for (Py_ssize_t j = 0; j < width; j++) {
@@ -222,6 +256,22 @@ ls_text_sums(PyObject *self, PyObject *args)
                 for (Py_ssize_t i = start; i < ends[j]; i++)
                     acc += (double)coef32[cols[i]];
             s[j] = acc;
+            if (n_kinds > 0) {
+                /* an entry's row holds every kind's coefficient: one or two cache lines, not n_kinds */
+                double *ks = kind_sums + (l * width + j) * n_kinds;
+                if (n_kinds == 7) {
+                    /* the shipped seven kinds: sums in registers, not through memory */
+                    sum_rows7(kind_coef, cols, start, ends[j], ks);
+                } else {
+                    for (Py_ssize_t o = 0; o < n_kinds; o++)
+                        ks[o] = 0.0;
+                    for (Py_ssize_t i = start; i < ends[j]; i++) {
+                        const float *row = kind_coef + cols[i] * n_kinds;
+                        for (Py_ssize_t o = 0; o < n_kinds; o++)
+                            ks[o] += (double)row[o];
+                    }
+                }
+            }
             start = ends[j];
         }
         counts[2 * l] = (double)ends[n_orders - 1];
@@ -239,6 +289,10 @@ done:
     PyBuffer_Release(&cls_b);
     PyBuffer_Release(&sums_b);
     PyBuffer_Release(&counts_b);
+    if (kc_b.obj != NULL)
+        PyBuffer_Release(&kc_b);
+    if (ks_b.obj != NULL)
+        PyBuffer_Release(&ks_b);
     return result;
 }
 

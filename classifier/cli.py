@@ -333,6 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crops", type=int, default=0, metavar="N",
                    help="also train on N random 1-8-line windows of every page: better on inputs of a "
                         "few lines, slightly worse on whole pages (default 0)")
+    p.add_argument("--kinds", action="store_true",
+                   help="also learn line kinds from pages with categories (the bundled train split has "
+                        "them): more accurate on pages like our corpus's, prediction ~1.5x slower")
     p.add_argument("--weight", action="append", metavar="SOURCE=W",
                    help="weight the pages of one source (a JSONL record's 'source', else the file name "
                         "stem; a page file's '# source:', else its folder name), e.g. --weight my_pages=5; "

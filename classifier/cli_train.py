@@ -36,7 +36,15 @@ def train_command(args) -> int:
     if is_bundled and not args.force:
         raise CLIError(f"{output} is the bundled model; pass --force to overwrite it")
     # the previous model, loaded first so a bad --compare-with fails before the long training
-    previous = cli._load(args.compare_with) if args.validate else None
+    previous = None
+    if args.validate:
+        try:
+            previous = cli._load(args.compare_with)
+        except ModelError as exc:
+            if args.compare_with:
+                raise
+            # e.g. a bundled model of an older model format, while the package is being rebuilt
+            cli._warn(f"{exc}; validating without comparing with the bundled model")
     t0 = time.perf_counter()
     user = [p for p in cli._read_pages(args.data, args) if p.lines]
     if not user:  # an empty DATA is a mistake even when the base split would fill the gap
@@ -58,13 +66,14 @@ def train_command(args) -> int:
     sources = sorted({p.source or "?" for p in pages})
     cli._log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s)"
          f"{' + base' if n_base else ''} (sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
-    config = Config(random_state=args.seed, crops=args.crops)
+    config = Config(random_state=args.seed, crops=args.crops, kinds=args.kinds)
     weight_of = _parse_weights(args.weight, sources)
 
     def fit(subset):
         return LineClassifier(config).fit([p.lines for p in subset], [p.labels for p in subset],
                                           [p.group for p in subset],
-                                          [weight_of.get(p.source or "?", 1.0) for p in subset], log=cli._log)
+                                          [weight_of.get(p.source or "?", 1.0) for p in subset], log=cli._log,
+                                          categories=[p.categories for p in subset])
 
     metrics, rows = {}, []
     if args.validate:
@@ -86,11 +95,12 @@ def train_command(args) -> int:
             cli._log(format_report(report, f"validation ({what}):"))
             metrics = {"threshold": args.threshold, "validation": report.to_json()["overall"],
                        "validation_by_source": report.groups}
-            before = previous.predict_proba_pages([p.lines for p in held_pages])
-            rows.append(compare_rows(what, held_pages, before, after, args.threshold))
+            if previous is not None:
+                before = previous.predict_proba_pages([p.lines for p in held_pages])
+                rows.append(compare_rows(what, held_pages, before, after, args.threshold))
     cli._log(f"training the final model on all {len(pages)} pages")
     model = fit(pages)
-    if args.validate:
+    if args.validate and previous is not None:
         trained = {content_key(p) for p in pages}
         test_all = [p for p in read_pages([cli.bundled_data_path("test")]) if p.lines]
         test = [p for p in test_all if content_key(p) not in trained]

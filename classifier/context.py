@@ -58,12 +58,13 @@ _DENSE_RADIUS = 8  # window for finding the page's densest block of likely conte
 
 
 def context_features(score: np.ndarray, shape: np.ndarray, offsets: np.ndarray,
-                     repeats: np.ndarray) -> np.ndarray:
+                     repeats: np.ndarray, extra: int = 0) -> np.ndarray:
     """Pass-2 features for a batch: each line's pass-1 score seen in its page's context.
 
     score: pass-1 decision value per line; shape: shape_features(lines); offsets: each page's
     first-line offset in the batch; repeats: how often each line's text occurs on its page.
-    Returns a dense float array (Fortran order).
+    Returns a dense float array (Fortran order), with `extra` more columns left unset at the
+    end for the caller to fill (kinds.kind_features), so the trees get one array without a copy.
     """
     n = len(score)
     page = page_ids(offsets, n)
@@ -139,7 +140,7 @@ def context_features(score: np.ndarray, shape: np.ndarray, offsets: np.ndarray,
     cols.append(np.where(next_idx < end, np.log1p(next_idx - idx), _FAR))
     # column-major: the trees read one feature of many lines at a time, which measured about
     # 4x faster than a row-major array for 200,000 lines (same predictions)
-    out = np.empty((n, len(cols)), order="F")
+    out = np.empty((n, len(cols) + extra), order="F")
     for j, col in enumerate(cols):
         out[:, j] = col
     return out

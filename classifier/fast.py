@@ -101,13 +101,19 @@ def _char_orders(char_orders: tuple) -> np.ndarray | None:
 
 
 def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, intercept: float,
-               shape: np.ndarray) -> np.ndarray | None:
+               shape: np.ndarray, kind_coef: np.ndarray | None = None,
+               kind_intercept: np.ndarray | None = None):
     """features.score(lines, coef, intercept, shape) by the C kernel; None for settings it does
     not handle (char orders not increasing or above 8, a negative prefix, coefficients neither
-    float32 nor float64)."""
+    float32 nor float64, kind coefficients not float32).
+
+    With kind_coef (one float32 row of per-kind coefficients per column of coef, C order), the
+    same pass over the hashed entries also computes features.score_kinds(lines, kind_coef,
+    kind_intercept, shape): the result is then the pair (scores, kind scores)."""
     prefix = sys.maxsize if features.prefix is None else features.prefix
     orders = _char_orders(tuple(features.char_orders))
-    if prefix < 0 or orders is None or coef.dtype not in (np.float32, np.float64):
+    if (prefix < 0 or orders is None or coef.dtype not in (np.float32, np.float64)
+            or (kind_coef is not None and (kind_coef.dtype != np.float32 or not kind_coef.flags.c_contiguous))):
         return None
     n = len(lines)
     bits = features.bits_
@@ -116,21 +122,33 @@ def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, 
     counts = np.empty((n, 2))
     wide = coef.dtype == np.float64
     coef = np.ascontiguousarray(coef, dtype=np.float64 if wide else np.float32)
+    extra = ()
+    if kind_coef is not None:
+        kind_sums = np.empty((n, len(orders) + 1, kind_coef.shape[1]))
+        extra = (kind_coef, kind_coef.shape[1], kind_sums)
     k.text_sums(lines, prefix, orders, bits, block_bits, features.n_features, coef, wide, F._word_weights(),
-                F._classes(), sums, counts)
-    # the same float operations, in the same order, as TextFeatures.score
+                F._classes(), sums, counts, *extra)
+    # the same float operations, in the same order, as TextFeatures.score (and score_kinds)
+    char_scale = 1.0 / np.sqrt(np.maximum(counts[:, 0], 1.0))
+    word_scale = 1.0 / np.sqrt(np.maximum(counts[:, 1], 1.0))
     out = shape @ coef[2 * features.n_features:] + intercept
-    scale = 1.0 / np.sqrt(np.maximum(counts[:, 0], 1.0))
     for j in range(len(orders)):
-        out += scale * sums[:, j]
-    out += 1.0 / np.sqrt(np.maximum(counts[:, 1], 1.0)) * sums[:, -1]
-    return out
+        out += char_scale * sums[:, j]
+    out += word_scale * sums[:, -1]
+    if kind_coef is None:
+        return out
+    kinds = shape @ kind_coef[2 * features.n_features:] + kind_intercept
+    for j in range(len(orders)):
+        kinds += char_scale[:, None] * kind_sums[:, j]
+    kinds += word_scale[:, None] * kind_sums[:, -1]
+    return out, kinds
 
 
 def context_features(k, score: np.ndarray, shape: np.ndarray, offsets: np.ndarray,
-                     repeats: np.ndarray) -> np.ndarray:
-    """context.context_features(score, shape, offsets, repeats): the kernel fills the columns,
-    numpy applies the exp, expm1 and log1p (so these are numpy's own, as in the reference)."""
+                     repeats: np.ndarray, extra: int = 0) -> np.ndarray:
+    """context.context_features(score, shape, offsets, repeats, extra): the kernel fills the
+    columns, numpy applies the exp, expm1 and log1p (so these are numpy's own, as in the
+    reference)."""
     n = len(score)
     score = np.clip(score, -30, 30)
     prob = 1.0 / (1.0 + np.exp(-score))
@@ -138,7 +156,8 @@ def context_features(k, score: np.ndarray, shape: np.ndarray, offsets: np.ndarra
     mass = prob * np.minimum(np.expm1(chars), 1e6)  # on the same (strided) view as the numpy code
     chars = np.ascontiguousarray(chars)
     terminal = np.ascontiguousarray(shape[:, F.SHAPE_NAMES.index("terminal_punct")])
-    out = np.empty((n, _CONTEXT_COLUMNS), order="F")
+    full = np.empty((n, _CONTEXT_COLUMNS + extra), order="F")
+    out = full[:, :_CONTEXT_COLUMNS]
     k.context_cols(score, prob, chars, terminal, mass, np.ascontiguousarray(offsets, dtype=np.int64),
                    C._NO_SCORE, C._DENSE_RADIUS, _CONTEXT_COLUMNS, out.T)
     out[:, 4] = np.log1p(out[:, 4])
@@ -150,7 +169,7 @@ def context_features(k, score: np.ndarray, shape: np.ndarray, offsets: np.ndarra
     for j in (-2, -1):  # distances to the nearest confident line, -1 where there is none
         dist = out[:, j]
         out[:, j] = np.where(dist >= 0, np.log1p(np.maximum(dist, 0.0)), C._FAR)
-    return out
+    return full
 
 
 # columns of context.context_features, and the one holding the signed log distance to the centre

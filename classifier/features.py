@@ -385,3 +385,19 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         for rows, cols, scale in self._entries(lines):
             out += scale * np.bincount(rows, weights=text_coef[cols], minlength=n)
         return out
+
+    def score_kinds(self, lines: list[str], coef: np.ndarray, intercept: np.ndarray,
+                    shape: np.ndarray | None = None) -> np.ndarray:
+        """score() for several linear models at once: coef holds one row of per-model
+        coefficients per column of the features (n_features_out_ x models), intercept one value
+        per model; returns lines x models."""
+        n = len(lines)
+        shape = shape_features(lines) if shape is None else shape
+        text_coef = coef[: 2 * self.n_features]
+        out = shape @ coef[2 * self.n_features:] + intercept
+        for rows, cols, scale in self._entries(lines):
+            picked = text_coef[cols]
+            sums = np.stack([np.bincount(rows, weights=picked[:, j], minlength=n)
+                             for j in range(coef.shape[1])], axis=1) if n else np.zeros((0, coef.shape[1]))
+            out += scale[:, None] * sums
+        return out

@@ -25,6 +25,7 @@ from sklearn.model_selection import GroupKFold
 from . import fast
 from .context import context_features
 from .features import SHAPE_NAMES, TextFeatures, shape_features
+from .kinds import KIND_COLUMNS, KINDS, fit_kinds, kind_features, kind_probs, kind_targets
 from .labels import DEFAULT_THRESHOLD, LABELS, Label, labels_from_proba
 from .lines import as_lines, as_pages
 from .modelio import (FORMAT_VERSION, ModelError, bundled_file, bundled_model_path, load_bundled, load_model,
@@ -65,6 +66,11 @@ class Config:
     crops: int = 0                   # short random windows added per training page. On the dev split
                                      # 1 window raised content F1 on 3-6-line snippets from 0.45/0.21
                                      # to 0.69/0.66 but cost ~0.015 shingle F1 on whole pages: off
+    kinds: bool = False              # pass 1 also scores line kinds (kinds.py) where pages carry
+                                     # categories: +0.016..+0.022 content F1 on our held-out sites
+                                     # (mean of 3 training seeds per dev split), wcxb-dev within
+                                     # noise, but prediction ~1.5x slower (bench/ablation.py
+                                     # `kinds`): off until it is cheaper
     random_state: int = 0
 
 
@@ -93,7 +99,9 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
     order and returns P(content) per line; ``predict_pages`` does many pages in one batch.
 
     Fitted attributes: ``features_`` (TextFeatures), ``line_model_`` (pass 1, SGDClassifier),
-    ``context_model_`` (pass 2, HistGradientBoostingClassifier), ``classes_``.
+    ``kind_coef_`` and ``kind_intercept_`` (pass 1's line-kind models, one column each; None
+    when the training pages carry no categories), ``context_model_`` (pass 2,
+    HistGradientBoostingClassifier), ``classes_``.
     """
 
     def __init__(self, config: Config = Config()):
@@ -150,12 +158,13 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         return out
 
     # ----- training ----------------------------------------------------------------------
-    def fit(self, pages, labels, groups=None, sample_weight=None, log=None):
+    def fit(self, pages, labels, groups=None, sample_weight=None, log=None, categories=None):
         """Train both passes.
 
         pages: list of line lists; labels: list of label lists; groups: one site name per page
         (folds never split a site); sample_weight: one weight per page (e.g. to favour one
-        source's labelling); log: callable receiving progress messages.
+        source's labelling); log: callable receiving progress messages; categories: per page,
+        a category per line or None (kinds.py; pages without them teach no line kinds).
         """
         log = log or _quiet
         pages = [as_lines(p) for p in pages]
@@ -164,17 +173,26 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             raise ValueError("labels must give one label per line of every page")
         groups = list(groups) if groups is not None else list(range(len(pages)))
         weights = list(sample_weight) if sample_weight is not None else [1.0] * len(pages)
-        if len(groups) != len(pages) or len(weights) != len(pages):
-            raise ValueError("groups and sample_weight must give one value per page")
+        cats = list(categories) if categories is not None else [None] * len(pages)
+        if len(groups) != len(pages) or len(weights) != len(pages) or len(cats) != len(pages):
+            raise ValueError("groups, sample_weight and categories must give one value per page")
+        if any(c is not None and len(c) != len(p) for c, p in zip(cats, pages)):
+            raise ValueError("categories must give one category per line of a page (or None)")
+        kind_y = [kind_targets(c) if c is not None else np.full(len(p), -1) for c, p in zip(cats, pages)]
         # blank lines carry no text and are not scored at prediction time: leave them out
         keep = [[i for i, line in enumerate(page) if line.strip()] for page in pages]
         labels = [[lab[i] for i in idx] for lab, idx in zip(labels, keep) if idx]
         groups = [g for g, idx in zip(groups, keep) if idx]
         weights = [w for w, idx in zip(weights, keep) if idx]
+        kind_y = [ky[idx] for ky, idx in zip(kind_y, keep) if idx]
         pages = [[page[i] for i in idx] for page, idx in zip(pages, keep) if idx]
         if not pages:
             raise ValueError("training data holds no non-blank lines")
-        pages, labels, groups, weights = self._with_crops(pages, labels, groups, weights)
+        pages, labels, groups, weights, kind_y = self._with_crops(pages, labels, groups, weights, kind_y)
+        kind_y = np.concatenate(kind_y)
+        # categories of another scheme, or a handful of pages, would teach a partial set of
+        # kinds from few examples: learn kinds only when every kind has lines
+        use_kinds = self.config.kinds and np.isin(np.arange(len(KINDS)), kind_y).all()
         lines, offsets = self._batch(pages)
         y = np.array([lab == Label.CONTENT for page_labels in labels for lab in page_labels], dtype=np.int8)
         if len(np.unique(y)) < 2:
@@ -189,41 +207,57 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         log(f"features: {X.shape[0]} lines, {X.nnz} non-zeros ({time.perf_counter() - t0:.1f}s)")
         n_folds = min(self.config.folds, len(set(groups)))
         oof = np.zeros(len(lines))
+        kind_oof = np.zeros((len(lines), len(KINDS))) if use_kinds else None
         if n_folds >= 2:
             for k, (tr, te) in enumerate(GroupKFold(n_splits=n_folds).split(X, y, line_group)):
                 model = self._line_model().fit(X[tr], y[tr], sample_weight=w[tr])
                 oof[te] = model.decision_function(X[te])
+                if use_kinds:
+                    coef, intercept = fit_kinds(self._line_model(), X, kind_y, tr)
+                    kind_oof[te] = X[te] @ coef + intercept
                 log(f"pass 1, fold {k + 1}/{n_folds} done ({time.perf_counter() - t0:.1f}s)")
         line_model = self._line_model().fit(X, y, sample_weight=w)
+        kind_coef = kind_intercept = None
+        if use_kinds:
+            kind_coef, kind_intercept = fit_kinds(self._line_model(), X, kind_y, np.arange(len(lines)))
         if n_folds < 2:  # a single site: in-sample scores are all there is
             oof = line_model.decision_function(X)
+            if use_kinds:
+                kind_oof = X @ kind_coef + kind_intercept
         log(f"pass 1, full fit done ({time.perf_counter() - t0:.1f}s)")
         repeats = self._repeats(lines, offsets)
-        context = self._context_model().fit(context_features(oof, shape, offsets, repeats), y, sample_weight=w)
+        extra = len(KINDS) * KIND_COLUMNS if use_kinds else 0
+        ctx = context_features(oof, shape, offsets, repeats, extra)
+        if use_kinds:
+            kind_features(kind_probs(kind_oof), offsets, out=ctx[:, ctx.shape[1] - extra:])
+        context = self._context_model().fit(ctx, y, sample_weight=w)
         log(f"pass 2 fit done ({time.perf_counter() - t0:.1f}s)")
         self.features_ = features
         self.line_model_ = line_model
+        self.kind_coef_ = kind_coef
+        self.kind_intercept_ = kind_intercept
         self.context_model_ = context
         self.classes_ = np.array([str(lab) for lab in LABELS])
         return self
 
-    def _with_crops(self, pages, labels, groups, weights):
+    def _with_crops(self, pages, labels, groups, weights, kind_y):
         """Add `crops` short random windows of every page as extra pages of the same site.
 
         Callers often pass a few lines, not a whole page; without such examples the context
         pass has only ever seen whole pages and distrusts a lone article line."""
         crops = self.config.crops
         if not crops:
-            return pages, labels, groups, weights
+            return pages, labels, groups, weights, kind_y
         rng = np.random.RandomState(self.config.random_state)
-        out = (list(pages), list(labels), list(groups), list(weights))
-        for page, lab, group, weight in zip(pages, labels, groups, weights):
+        out = (list(pages), list(labels), list(groups), list(weights), list(kind_y))
+        for page, lab, group, weight, ky in zip(pages, labels, groups, weights, kind_y):
             for _ in range(crops):
                 size = int(rng.randint(1, CROP_MAX + 1))
                 if len(page) <= size:
                     continue
                 start = int(rng.randint(0, len(page) - size + 1))
-                for seq, value in zip(out, (page[start:start + size], lab[start:start + size], group, weight)):
+                window = slice(start, start + size)
+                for seq, value in zip(out, (page[window], lab[window], group, weight, ky[window])):
                     seq.append(value)
         return out
 
@@ -238,15 +272,29 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         shape = np.empty((n, len(SHAPE_NAMES)))
         score = np.empty(n)
         coef, intercept = self.line_model_.coef_[0], self.line_model_.intercept_[0]
+        kind_coef = getattr(self, "kind_coef_", None)
+        kind_intercept = getattr(self, "kind_intercept_", None)
+        kinds = None if kind_coef is None else np.empty((n, kind_coef.shape[1]))
         k = fast.kernels()  # the compiled kernels compute the same numbers, or None
         for a, b in spans:
             span = lines[a:b]
             shape[a:b] = shape_features(span) if k is None else fast.shape_features(k, span)
-            s = None if k is None else fast.text_score(k, self.features_, span, coef, intercept, shape[a:b])
-            score[a:b] = self.features_.score(span, coef, intercept, shape[a:b]) if s is None else s
+            s = None if k is None else fast.text_score(k, self.features_, span, coef, intercept, shape[a:b],
+                                                       kind_coef, kind_intercept)
+            if s is None:
+                score[a:b] = self.features_.score(span, coef, intercept, shape[a:b])
+                if kinds is not None:
+                    kinds[a:b] = self.features_.score_kinds(span, kind_coef, kind_intercept, shape[a:b])
+            elif kinds is None:
+                score[a:b] = s
+            else:
+                score[a:b], kinds[a:b] = s
         repeats = self._repeats(lines, offsets, k)
-        ctx = (context_features(score, shape, offsets, repeats) if k is None
-               else fast.context_features(k, score, shape, offsets, repeats))
+        extra = 0 if kinds is None else kind_coef.shape[1] * KIND_COLUMNS
+        ctx = (context_features(score, shape, offsets, repeats, extra) if k is None
+               else fast.context_features(k, score, shape, offsets, repeats, extra))
+        if kinds is not None:
+            kind_features(kind_probs(kinds), offsets, out=ctx[:, ctx.shape[1] - extra:])
         proba = None if k is None else fast.tree_proba(k, self.context_model_, ctx)
         if proba is not None:
             return proba

@@ -29,7 +29,9 @@ __all__ = ["ModelError", "FORMAT_VERSION", "save_model", "load_model", "read_mod
            "bundled_model_path", "bundled_file", "file_sha256", "write_sha256", "SKOPS_TYPES"]
 
 #: Bump when the saved dict or the estimator's attributes change incompatibly.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: pass-1 line kinds (kind_coef_, kind_intercept_)
+#: Formats this package reads: a format-3 file is a model without line kinds.
+READABLE_FORMATS = (3, 4)
 BUNDLED = "default.joblib"
 SKOPS_SUFFIX = ".skops"
 #: Types a .skops model file may hold beyond the ones skops trusts by default (numpy, builtins,
@@ -175,9 +177,9 @@ def _check_payload(payload: object, path: Path) -> dict:
 
     if not isinstance(payload, dict) or "model" not in payload or "format_version" not in payload:
         raise ModelError(f"{path} is not a model file of this package")
-    if payload["format_version"] != FORMAT_VERSION:
+    if payload["format_version"] not in READABLE_FORMATS:
         raise ModelError(f"{path} has model format {payload['format_version']}, this package reads "
-                         f"format {FORMAT_VERSION}: retrain it with this version")
+                         f"formats {' and '.join(map(str, READABLE_FORMATS))}: retrain it with this version")
     made_with = str(payload.get("sklearn_version"))
     if made_with.split(".")[:2] != sklearn.__version__.split(".")[:2]:
         raise ModelError(f"{path} was made with scikit-learn {made_with}, but "

@@ -54,7 +54,7 @@ TRAIN_JSONL = REPO / "training_data" / "train.jsonl"
 TEST_JSONL = REPO / "training_data" / "test.jsonl"
 
 #: Settings for the session model: small and quick, still good enough to tell prose from menus.
-SMALL = dict(folds=2, trees=40, n_features=2**14)
+SMALL = dict(folds=2, trees=40, n_features=2**14, kinds=True)  # kinds: the session model exercises them
 #: How many pages of the bundled train split the session model learns from, and from how many sites.
 TRAIN_PAGES = 60
 TRAIN_SITES = 10
@@ -185,7 +185,8 @@ def trained_model(train_pages, small_config):
     from classifier.model import LineClassifier
 
     return LineClassifier(small_config).fit([p.lines for p in train_pages], [p.labels for p in train_pages],
-                                            [p.group for p in train_pages])
+                                            [p.group for p in train_pages],
+                                            categories=[p.categories for p in train_pages])
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from classifier import cli
 from classifier.corpus import corpus_sha256, read_jsonl, write_jsonl
 from classifier.labels import DEFAULT_THRESHOLD, Label
 from classifier.lines import split_lines
-from classifier.model import load_model
+from classifier.model import ModelError, load_model
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -318,6 +318,12 @@ def test_train_twice_with_the_same_seed_gives_identical_models(trained_by_cli, t
     np.testing.assert_array_equal(a.predict_proba(PAGE), b.predict_proba(PAGE))
 
 
+def test_train_kinds_flag_trains_with_line_kinds(tiny_corpus, tmp_path):
+    code, _ = _train(tiny_corpus, tmp_path / "k.joblib", "--kinds", "--no-validate")
+    assert code == 0
+    assert load_model(tmp_path / "k.joblib").config.kinds is True
+
+
 def test_train_refuses_to_overwrite_the_bundled_model_without_force(capsys, monkeypatch, tiny_corpus, tmp_path):
     bundled = tmp_path / "default.joblib"
     bundled.write_bytes(b"the bundled model")
@@ -325,6 +331,25 @@ def test_train_refuses_to_overwrite_the_bundled_model_without_force(capsys, monk
     row = assert_one_line_error(capsys, cli.main(["train", str(tiny_corpus), "-o", str(bundled)]))
     assert "--force" in row
     assert bundled.read_bytes() == b"the bundled model"
+
+
+def test_train_validates_without_comparing_when_the_bundled_model_cannot_load(monkeypatch, tiny_corpus,
+                                                                              tmp_path):
+    def old_format(path):
+        raise ModelError("default.joblib has model format 3, this package reads format 4: retrain it")
+
+    monkeypatch.setattr(cli, "_load", old_format)
+    code, err = _train(tiny_corpus, tmp_path / "m.joblib")
+    assert code == 0
+    assert "warning: default.joblib has model format 3" in err
+    assert "validation (held-out sites):" in err
+
+
+def test_train_with_an_unloadable_compare_with_model_is_a_one_line_error(capsys, tiny_corpus, tmp_path):
+    bad = tmp_path / "bad.joblib"
+    bad.write_bytes(b"\x80\x04 not a pickle")
+    code = cli.main(["train", str(tiny_corpus), "-o", str(tmp_path / "m.joblib"), "--compare-with", str(bad)])
+    assert "bad.joblib" in assert_one_line_error(capsys, code)
 
 
 def test_train_unknown_label_is_a_one_line_error(capsys, tmp_path):

@@ -1,5 +1,6 @@
 """classifier.model: training, prediction, and the model file format."""
 
+import dataclasses
 import os
 import stat
 
@@ -11,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 
 from classifier import model as model_module
 from classifier.corpus import Page
+from classifier.kinds import KINDS
 from classifier.labels import Label
 from classifier.model import (FORMAT_VERSION, Config, LineClassifier, ModelError, load_model, read_model_file,
                               save_model)
@@ -126,10 +128,36 @@ def test_fit_sets_classes_with_content_last(trained_model):
 
 def test_training_is_deterministic_for_a_seed(trained_model, train_pages, small_config, heldout_pages):
     again = LineClassifier(small_config).fit([p.lines for p in train_pages], [p.labels for p in train_pages],
-                                             [p.group for p in train_pages])
+                                             [p.group for p in train_pages],
+                                             categories=[p.categories for p in train_pages])
     pages = [p.lines for p in heldout_pages]
     for a, b in zip(trained_model.predict_proba_pages(pages), again.predict_proba_pages(pages)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_session_model_learned_every_line_kind(trained_model):
+    assert trained_model.kind_coef_.shape == (trained_model.features_.n_features_out_, len(KINDS))
+    assert (trained_model.kind_coef_ != 0).any(axis=0).all()
+
+
+def test_pages_without_categories_train_no_line_kinds(small_config, train_pages):
+    model = LineClassifier(small_config).fit([p.lines for p in train_pages], [p.labels for p in train_pages],
+                                             [p.group for p in train_pages])
+    assert model.kind_coef_ is None
+    assert len(model.predict(train_pages[0].lines)) == len(train_pages[0].lines)
+
+
+def test_line_kinds_can_be_switched_off(small_config, train_pages):
+    config = dataclasses.replace(small_config, kinds=False)
+    model = LineClassifier(config).fit([p.lines for p in train_pages], [p.labels for p in train_pages],
+                                       [p.group for p in train_pages], categories=[p.categories for p in train_pages])
+    assert model.kind_coef_ is None
+
+
+def test_categories_not_matching_lines_raise_value_error(small_config):
+    with pytest.raises(ValueError, match="one category per line"):
+        LineClassifier(small_config).fit([["Home", "Story."]] * 2, [["boilerplate", "content"]] * 2, ["a", "b"],
+                                         categories=[["nav"], None])
 
 
 def test_one_class_training_data_raises_value_error(small_config):
@@ -219,6 +247,16 @@ def test_other_format_version_raises_model_error(trained_model, tmp_path):
         load_model(path)
 
 
+def test_a_format_3_file_of_a_model_without_kinds_loads(small_config, train_pages, tmp_path):
+    # format 3 (before line kinds) is format 4 without kind_coef_: such files still load
+    model = LineClassifier(dataclasses.replace(small_config, kinds=False)).fit(
+        [p.lines for p in train_pages], [p.labels for p in train_pages], [p.group for p in train_pages])
+    del model.kind_coef_, model.kind_intercept_
+    path = tmp_path / "v3.joblib"
+    joblib.dump(_payload(model, format_version=3), path)
+    assert len(load_model(path).predict(train_pages[0].lines)) == len(train_pages[0].lines)
+
+
 def test_other_sklearn_minor_version_raises_model_error(trained_model, tmp_path):
     major, minor = sklearn.__version__.split(".")[:2]
     other = f"{major}.{int(minor) + 1}.0"
@@ -275,12 +313,14 @@ def test_crops_add_short_windows_of_the_same_site():
     pages = [["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]]
     labels = [["boilerplate"] * 5 + ["content"] * 5]
     model = LineClassifier(Config(crops=3))
-    out_pages, out_labels, out_groups, out_weights = model._with_crops(pages, labels, ["s"], [2.0])
+    kinds = [np.arange(10)]
+    out_pages, out_labels, out_groups, out_weights, out_kinds = model._with_crops(pages, labels, ["s"], [2.0], kinds)
     assert len(out_pages) == 4
-    for window, window_labels in zip(out_pages[1:], out_labels[1:]):
+    for window, window_labels, window_kinds in zip(out_pages[1:], out_labels[1:], out_kinds[1:]):
         start = pages[0].index(window[0])
         assert window == pages[0][start:start + len(window)]
         assert window_labels == labels[0][start:start + len(window)]
+        assert window_kinds.tolist() == list(range(start, start + len(window)))
     assert out_groups == ["s"] * 4 and out_weights == [2.0] * 4
 
 

@@ -250,6 +250,6 @@ def test_a_truncated_skops_file_raises_model_error(skops_file, tmp_path):
 def test_a_skops_file_of_another_format_version_raises_model_error(trained_model, tmp_path):
     sio = pytest.importorskip("skops.io")
     path = tmp_path / "old.skops"
-    sio.dump(_payload(trained_model, format_version=FORMAT_VERSION - 1), path)
-    with pytest.raises(ModelError, match=rf"model format {FORMAT_VERSION - 1}"):
+    sio.dump(_payload(trained_model, format_version=FORMAT_VERSION + 1), path)
+    with pytest.raises(ModelError, match=rf"model format {FORMAT_VERSION + 1}"):
         read_model_file(path)

@@ -93,6 +93,39 @@ def test_text_score_matches_numpy_for_other_settings(k, orders, prefix, dtype):
     assert np.array_equal(_score_c(k, features, ODD, coef, 0.25), _score_numpy(features, ODD, coef, 0.25))
 
 
+@pytest.mark.parametrize("page", _pages())
+def test_kind_scores_match_numpy(k, page):
+    features = TextFeatures(n_features=2**12).fit([])
+    rng = np.random.RandomState(2)
+    coef = rng.normal(size=features.n_features_out_)
+    kind_coef = rng.normal(size=(features.n_features_out_, 7)).astype(np.float32)
+    kind_intercept = rng.normal(size=7)
+    shape = shape_features(page)
+    score, kinds = fast.text_score(k, features, page, coef, 0.25, shape, kind_coef, kind_intercept)
+    assert np.array_equal(score, features.score(page, coef, 0.25, shape))
+    assert np.array_equal(kinds, features.score_kinds(page, kind_coef, kind_intercept, shape))
+
+
+def test_kind_scores_need_float32_rows_in_c_order(k):
+    features = TextFeatures(n_features=2**10).fit([])
+    coef = np.zeros(features.n_features_out_)
+    kind_coef = np.zeros((features.n_features_out_, 7))  # float64: left to numpy
+    assert fast.text_score(k, features, ["Home"], coef, 0.0, shape_features(["Home"]), kind_coef,
+                           np.zeros(7)) is None
+
+
+def test_text_sums_refuses_a_kind_output_of_the_wrong_size(k):
+    features = TextFeatures(n_features=2**10).fit([])
+    lines = ["Home", "The river rose."]
+    coef = np.zeros(features.n_features_out_)
+    kind_coef = np.zeros((features.n_features_out_, 7), dtype=np.float32)
+    orders = fast._char_orders(tuple(features.char_orders))
+    args = (lines, 200, orders, features.bits_, features.bits_ - 2, features.n_features, coef, True,
+            fast.F._word_weights(), fast.F._classes(), np.empty((2, 5)), np.empty((2, 2)))
+    with pytest.raises(ValueError, match="bad arguments"):
+        k.text_sums(*args, kind_coef, 7, np.empty((2, 5, 6)))
+
+
 def test_text_score_leaves_unsupported_orders_to_numpy(k):
     features = TextFeatures(n_features=2**10, char_orders=(3, 2)).fit([])
     coef = np.zeros(features.n_features_out_)
