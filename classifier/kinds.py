@@ -8,7 +8,9 @@ then prose, then a date line, three times over" is a listing, and "a headline, t
 more prose" is an article: pass 2 sees the kinds of each line and of its neighbours.
 
 Only pages that carry categories teach the kinds (other pages still get kind scores, and pass 2
-learns from them as from any line); an unknown category teaches nothing.
+learns from them as from any line); an unknown category teaches nothing. Opt-in
+(``Config(kinds=True)``, ``train --kinds``): more accurate on pages like our corpus's, but
+prediction is about 1.5x slower (README, "Line kinds"), so the bundled model has no kinds.
 
 >>> kind_targets(["title", "teaser", "no-such-category", "body"]).tolist()
 [1, 3, -1, 0]
