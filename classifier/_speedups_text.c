@@ -114,7 +114,9 @@ mix(uint64_t h, int bits)
  * float64, filled the same way for every kind from the same hashed entries. */
 /* Sums of the 7-float rows of kind_coef picked by cols[start:end], each summed in double in
  * order (as numpy.bincount does), into out[0..6]: the sums stay in registers instead of being
- * written through memory at every entry, as the generic loop for any number of kinds does. */
+ * written through memory at every entry, as the generic loop for any number of kinds does.
+ * A model with 7 kinds predicted 1.46-1.61x slower than one without kinds with this, 1.63-1.79x
+ * with the generic loop (1000 wcxb-dev pages, best of 4 alternating rounds, runs of one day). */
 static inline void
 sum_rows7(const float *kind_coef, const Py_ssize_t *cols, Py_ssize_t start, Py_ssize_t end, double *out)
 {

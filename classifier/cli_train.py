@@ -43,7 +43,8 @@ def train_command(args) -> int:
         except ModelError as exc:
             if args.compare_with:
                 raise
-            # e.g. a bundled model of an older model format, while the package is being rebuilt
+            # e.g. a bundled model made with another scikit-learn version: retraining is the way
+            # out of that, so it must not be blocked by the comparison
             cli._warn(f"{exc}; validating without comparing with the bundled model")
     t0 = time.perf_counter()
     user = [p for p in cli._read_pages(args.data, args) if p.lines]

@@ -178,6 +178,8 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             raise ValueError("groups, sample_weight and categories must give one value per page")
         if any(c is not None and len(c) != len(p) for c, p in zip(cats, pages)):
             raise ValueError("categories must give one category per line of a page (or None)")
+        if not self.config.kinds:  # nothing learns from them
+            cats = [None] * len(pages)
         kind_y = [kind_targets(c) if c is not None else np.full(len(p), -1) for c, p in zip(cats, pages)]
         # blank lines carry no text and are not scored at prediction time: leave them out
         keep = [[i for i, line in enumerate(page) if line.strip()] for page in pages]
