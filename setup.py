@@ -6,6 +6,7 @@ skips them (setuptools prints a warning) and the package runs its numpy code ins
 
 from setuptools import Extension, setup
 
-SOURCES = ["classifier/_speedups.c", "classifier/_speedups_text.c", "classifier/_speedups_context.c"]
+SOURCES = ["classifier/_speedups.c", "classifier/_speedups_text.c", "classifier/_speedups_context.c",
+           "classifier/_speedups_overlap.c"]
 
 setup(ext_modules=[Extension("classifier._speedups", SOURCES, depends=["classifier/_speedups.h"], optional=True)])

@@ -3,6 +3,7 @@
     python bench/speed.py                    # wcxb-dev + our test split, all peers installed
     python bench/speed.py --pages 300        # fewer pages
     python bench/speed.py --html-dir ~/.cache/linesift-bench-html   # real HTML pages instead
+    python bench/speed.py --versus OLD.joblib --rounds 8             # two models, alternating
 
 Prints the machine, versions, whether the compiled kernels (classifier/_speedups*.c) are in
 use, model load time and file size, and for every method lines/s, pages/s and MB of text/s over
@@ -185,6 +186,8 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default=str(ROOT / "models" / "default.joblib"))
     ap.add_argument("--html-dir", type=Path, help="time real HTML pages in DIR (bench/fetch_html.py) instead")
     ap.add_argument("--rounds", type=int, default=3, help="rounds per HTML page, best one kept (default 3)")
+    ap.add_argument("--versus", metavar="MODEL",
+                    help="instead of the peers: time --model against MODEL, alternating, on wcxb-dev pages")
     args = ap.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} cores, {cpu_model()}; Python {platform.python_version()}, "
@@ -196,13 +199,38 @@ def main(argv=None) -> int:
     load_s = time.perf_counter() - t0
     print(f"model: {args.model} ({Path(args.model).stat().st_size / 1e6:.1f} MB), load {load_s:.2f}s")
 
-    if args.html_dir:
+    if args.versus:
+        versus_bench(model, load_model(args.versus), args.versus, args.pages, args.rounds)
+    elif args.html_dir:
         html_bench(model, args.html_dir.expanduser(), args.rounds)
     else:
         text_bench(model, args.pages)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of this process: {rss:.0f} MB")
     return 0
+
+
+def versus_bench(model, other, other_name: str, n_pages: int, rounds: int) -> None:
+    """Two models on the same wcxb-dev pages (our test split without ../shared), batch and page
+    by page, in alternating rounds (this machine's speed drifts between runs, so two separate
+    runs do not compare two models); the best round of each is kept."""
+    path = DATA / "wcxb-dev.jsonl.gz" if DATA.exists() else ROOT / "training_data" / "test.jsonl"
+    lines = [p.lines for p in read_pages([path]) if p.lines][:n_pages]
+    n_lines = sum(map(len, lines))
+    best = {}
+    for _ in range(rounds):
+        for name, m in (("model", model), ("versus", other)):
+            m.predict_proba_pages(lines[:5])
+            for mode, fn in (("batch", lambda ps: m.predict_proba_pages(ps)),
+                             ("per page", lambda ps: [m.predict_proba(p) for p in ps])):
+                cpu = timed(fn, lines)[1]
+                best[name, mode] = min(best.get((name, mode), cpu), cpu)
+    print(f"\n{path.name}: {len(lines)} pages, {n_lines} lines; versus: {other_name}; "
+          f"best of {rounds} alternating rounds, CPU seconds")
+    for mode in ("batch", "per page"):
+        ours, theirs = best["model", mode], best["versus", mode]
+        print(f"{mode:9} model {ours:6.2f} s ({n_lines / ours:9,.0f} lines/s)   versus {theirs:6.2f} s "
+              f"({n_lines / theirs:9,.0f} lines/s)   model time / versus time {ours / theirs:5.3f}")
 
 
 def text_bench(model, n_pages: int) -> None:

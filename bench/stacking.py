@@ -12,7 +12,8 @@ on both dev splits; see the ablation table).
   line (a headline guess), window maxima and minima.
 
 ``Stack`` trains pass 1 once (the same folds and models as LineClassifier.fit) and serves every
-variant from it.
+variant from it. Its pass 2 reads context.context_features only, without the overlap columns
+(overlap.py), which came after these variants were measured.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@
  *   tree_raw      - HistGradientBoosting raw scores: baseline + tree 0 + tree 1 + ... per row
  *   text_sums     - pass-1 hashed n-gram coefficient sums per line and block (features.py)
  *   shape_counts  - the per-line counts behind features.shape_features
+ *   overlap_cols  - the lexical overlap columns of pass 2 (overlap.py)
  *   line_keys     - hashes of whitespace-normalised lines, for counting repeats (model.py)
  *   context_cols  - the pass-2 context features of context.py, but for their log1p
  */
@@ -21,6 +22,7 @@
 PyObject *ls_text_sums(PyObject *self, PyObject *args);
 PyObject *ls_shape_counts(PyObject *self, PyObject *args);
 PyObject *ls_context_cols(PyObject *self, PyObject *args);
+PyObject *ls_overlap_cols(PyObject *self, PyObject *args);
 int ls_shape_count_width(void);
 
 /* ---------------------------------------------------------------------------------------- */
@@ -190,6 +192,7 @@ static PyMethodDef methods[] = {
     {"shape_counts", ls_shape_counts, METH_VARARGS, "Per-line counts behind the shape features."},
     {"line_keys", line_keys, METH_VARARGS, "Hashes of whitespace-normalised lines."},
     {"context_cols", ls_context_cols, METH_VARARGS, "Pass-2 context features (all but log1p)."},
+    {"overlap_cols", ls_overlap_cols, METH_VARARGS, "Pass-2 lexical overlap features."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -14,6 +14,7 @@
 #define MAX_WORD 32
 #define HASH_P 0x100000001B3ull
 #define BIGRAM_M 0x2545F4914F6CDD1Dull
+#define CJK_SALT 0x632BE59BD9B4E019ull  /* overlap._CJK_SALT */
 /* code-point classes of features.py */
 enum { C_SPACE = 0, C_LOWER, C_UPPER, C_DIGIT, C_PUNCT, C_CJK, C_LETTER };
 
@@ -31,8 +32,8 @@ cp_class(const uint8_t *classes, Py_UCS4 c)
 #endif
 
 /* Grow a PyMem buffer to hold at least `want` items of `size` bytes; 0, or -1 with MemoryError. */
-static int
-reserve(void **buf, Py_ssize_t *cap, Py_ssize_t want, size_t size)
+int
+ls_reserve(void **buf, Py_ssize_t *cap, Py_ssize_t want, size_t size)
 {
     if (want <= *cap)
         return 0;
@@ -50,8 +51,8 @@ reserve(void **buf, Py_ssize_t *cap, Py_ssize_t want, size_t size)
 /* The code points a line contributes to the n-gram hashers: BEGIN, its first `prefix` code
  * points lowered as str.lower() does, END. Written to buf (grown as needed); returns the
  * count, or -1 with an exception set. */
-static Py_ssize_t
-hashed_codepoints(PyObject *line, Py_ssize_t prefix, Py_UCS4 **buf, Py_ssize_t *cap)
+Py_ssize_t
+ls_hashed_codepoints(PyObject *line, Py_ssize_t prefix, Py_UCS4 **buf, Py_ssize_t *cap)
 {
     Py_ssize_t len = PyUnicode_GET_LENGTH(line);
     Py_ssize_t cut = len < prefix ? len : prefix;
@@ -76,7 +77,7 @@ hashed_codepoints(PyObject *line, Py_ssize_t prefix, Py_UCS4 **buf, Py_ssize_t *
         kind = PyUnicode_KIND(low);
         data = PyUnicode_DATA(low);
     }
-    if (reserve((void **)buf, cap, cut + 2, sizeof(Py_UCS4)) < 0) {
+    if (ls_reserve((void **)buf, cap, cut + 2, sizeof(Py_UCS4)) < 0) {
         Py_XDECREF(low);
         return -1;
     }
@@ -111,7 +112,10 @@ mix(uint64_t h, int bits)
  * float32; sums and counts are C-order float64 arrays the caller allocated.
  * Optional: kind_coef, a C-order float32 matrix with one row of n_kinds coefficients per
  * column of coef (the line kinds of kinds.py), and kind_sums (n, len(orders) + 1, n_kinds)
- * float64, filled the same way for every kind from the same hashed entries. */
+ * float64, filled the same way for every kind from the same hashed entries.
+ * Optional: min_word > 0 also collects every line's overlap tokens (overlap.line_tokens, before
+ * their deduplication) and returns (tokens, ends): the uint64 tokens of all lines as bytes, and
+ * as int64 bytes the end of each line's tokens; otherwise it returns None. */
 /* Sums of the 7-float rows of kind_coef picked by cols[start:end], each summed in double in
  * order (as numpy.bincount does), into out[0..6]: the sums stay in registers instead of being
  * written through memory at every entry, as the generic loop for any number of kinds does.
@@ -142,16 +146,18 @@ ls_text_sums(PyObject *self, PyObject *args)
     int bits, block_bits, wide;
     Py_buffer orders_b, coef_b, ww_b, cls_b, sums_b, counts_b;
     Py_buffer kc_b = {0}, ks_b = {0};
-    Py_ssize_t n_kinds = 0;
-    if (!PyArg_ParseTuple(args, "O!ny*iiny*py*y*w*w*|y*nw*", &PyList_Type, &lines, &prefix, &orders_b,
+    Py_ssize_t n_kinds = 0, min_word = 0;
+    if (!PyArg_ParseTuple(args, "O!ny*iiny*py*y*w*w*|y*nw*n", &PyList_Type, &lines, &prefix, &orders_b,
                           &bits, &block_bits, &n_features, &coef_b, &wide, &ww_b, &cls_b, &sums_b,
-                          &counts_b, &kc_b, &n_kinds, &ks_b))
+                          &counts_b, &kc_b, &n_kinds, &ks_b, &min_word))
         return NULL;
     PyObject *result = NULL;
     Py_UCS4 *cp = NULL;
     uint64_t *hash = NULL;
     Py_ssize_t *cols = NULL;
-    Py_ssize_t cp_cap = 0, hash_cap = 0, cols_cap = 0;
+    uint64_t *tok = NULL;     /* overlap tokens of every line, when min_word > 0 */
+    int64_t *tok_end = NULL;  /* end of each line's tokens in tok */
+    Py_ssize_t cp_cap = 0, hash_cap = 0, cols_cap = 0, tok_cap = 0, n_tok = 0;
     Py_ssize_t n = PyList_GET_SIZE(lines);
     const int64_t *orders = (const int64_t *)orders_b.buf;
     Py_ssize_t n_orders = orders_b.len / (Py_ssize_t)sizeof(int64_t);
@@ -172,7 +178,7 @@ ls_text_sums(PyObject *self, PyObject *args)
         || ww_b.len != MAX_WORD * (Py_ssize_t)sizeof(uint64_t) || cls_b.len != 0x10000
         || sums_b.len != n * width * (Py_ssize_t)sizeof(double)
         || counts_b.len != n * 2 * (Py_ssize_t)sizeof(double)
-        || n_kinds < 0 || n_kinds > 64
+        || n_kinds < 0 || n_kinds > 64 || min_word < 0
         || (n_kinds > 0 && (kc_b.buf == NULL || ks_b.buf == NULL
                             || kc_b.len != coef_b.len / (Py_ssize_t)item * n_kinds * (Py_ssize_t)sizeof(float)
                             || ks_b.len != n * width * n_kinds * (Py_ssize_t)sizeof(double)))) {
@@ -187,13 +193,20 @@ ls_text_sums(PyObject *self, PyObject *args)
             goto done;
         }
     }
+    if (min_word > 0 && (tok_end = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     for (Py_ssize_t l = 0; l < n; l++) {
         PyObject *line = ls_line(lines, l);
         if (line == NULL)
             goto done;
-        Py_ssize_t m = hashed_codepoints(line, prefix, &cp, &cp_cap);
-        if (m < 0 || reserve((void **)&hash, &hash_cap, m, sizeof(uint64_t)) < 0
-            || reserve((void **)&cols, &cols_cap, m * (n_orders + 2), sizeof(Py_ssize_t)) < 0)
+        Py_ssize_t m = ls_hashed_codepoints(line, prefix, &cp, &cp_cap);
+        /* a line has fewer overlap tokens than code points */
+        if (m >= 0 && min_word > 0 && ls_reserve((void **)&tok, &tok_cap, n_tok + m, sizeof(uint64_t)) < 0)
+            goto done;
+        if (m < 0 || ls_reserve((void **)&hash, &hash_cap, m, sizeof(uint64_t)) < 0
+            || ls_reserve((void **)&cols, &cols_cap, m * (n_orders + 2), sizeof(Py_ssize_t)) < 0)
             goto done;
         /* First every entry's column, block by block in text order; then the coefficients are
          * fetched (prefetched together: they are scattered over megabytes) and summed. */
@@ -217,11 +230,40 @@ ls_text_sums(PyObject *self, PyObject *args)
         uint64_t prev = 0, cur = 0;
         int have_prev = 0, in_word = 0;
         Py_ssize_t rel = 0;
+        /* overlap tokens (overlap.line_tokens) in the same pass: runs of word characters split
+         * where CJK meets other scripts; words of min_word or more characters that are not all
+         * digits, and every pair of adjacent CJK characters */
+        uint64_t t_hash = 0;
+        Py_ssize_t t_len = 0, t_digits = 0;
+        int t_in = 0, t_cjk = 0;
         for (Py_ssize_t i = 0; i <= m; i++) {
             int is_word = 0;
+            uint8_t c = C_SPACE;
             if (i < m) {
-                uint8_t c = cp_class(classes, cp[i]);
+                c = cp_class(classes, cp[i]);
                 is_word = c != C_SPACE && c != C_PUNCT;
+            }
+            if (min_word > 0) {
+                int is_cjk = c == C_CJK;
+                if (t_in && (!is_word || is_cjk != t_cjk)) {
+                    if (!t_cjk && t_len >= min_word && t_digits < t_len)
+                        tok[n_tok++] = t_hash;
+                    t_in = 0;
+                }
+                if (is_word) {
+                    if (!t_in) {
+                        t_in = 1;
+                        t_cjk = is_cjk;
+                        t_hash = 0;
+                        t_len = t_digits = 0;
+                    }
+                    if (t_len < MAX_WORD)
+                        t_hash += (uint64_t)cp[i] * ww[t_len];
+                    t_len++;
+                    t_digits += c == C_DIGIT;
+                    if (is_cjk && i + 1 < m && cp_class(classes, cp[i + 1]) == C_CJK)
+                        tok[n_tok++] = (uint64_t)cp[i] * ww[0] + (uint64_t)cp[i + 1] * ww[1] + CJK_SALT;
+                }
             }
             if (is_word) {
                 if (!in_word) {
@@ -278,13 +320,22 @@ ls_text_sums(PyObject *self, PyObject *args)
         }
         counts[2 * l] = (double)ends[n_orders - 1];
         counts[2 * l + 1] = (double)(e - ends[n_orders - 1]);
+        if (min_word > 0)
+            tok_end[l] = n_tok;
     }
-    result = Py_None;
-    Py_INCREF(result);
+    if (min_word > 0)
+        result = Py_BuildValue("(y#y#)", tok != NULL ? (const char *)tok : "", (Py_ssize_t)(n_tok * sizeof(uint64_t)),
+                               (const char *)tok_end, (Py_ssize_t)(n * sizeof(int64_t)));
+    else {
+        result = Py_None;
+        Py_INCREF(result);
+    }
 done:
     PyMem_Free(cp);
     PyMem_Free(hash);
     PyMem_Free(cols);
+    PyMem_Free(tok);
+    PyMem_Free(tok_end);
     PyBuffer_Release(&orders_b);
     PyBuffer_Release(&coef_b);
     PyBuffer_Release(&ww_b);

@@ -22,8 +22,10 @@ import numpy as np
 
 from . import context as C
 from . import features as F
+from . import overlap as O
 
-__all__ = ["kernels", "NO_SPEEDUPS_ENV", "shape_features", "text_score", "context_features", "tree_proba"]
+__all__ = ["kernels", "NO_SPEEDUPS_ENV", "shape_features", "text_score", "context_features",
+           "overlap_features", "tree_proba"]
 
 NO_SPEEDUPS_ENV = "LINESIFT_NO_SPEEDUPS"
 
@@ -102,14 +104,16 @@ def _char_orders(char_orders: tuple) -> np.ndarray | None:
 
 def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, intercept: float,
                shape: np.ndarray, kind_coef: np.ndarray | None = None,
-               kind_intercept: np.ndarray | None = None):
+               kind_intercept: np.ndarray | None = None, token_sink: list | None = None):
     """features.score(lines, coef, intercept, shape) by the C kernel; None for settings it does
     not handle (char orders not increasing or above 8, a negative prefix, coefficients neither
     float32 nor float64, kind coefficients not float32).
 
     With kind_coef (one float32 row of per-kind coefficients per column of coef, C order), the
     same pass over the hashed entries also computes features.score_kinds(lines, kind_coef,
-    kind_intercept, shape): the result is then the pair (scores, kind scores)."""
+    kind_intercept, shape): the result is then the pair (scores, kind scores). With a list as
+    token_sink, the same pass also collects the lines' overlap tokens and appends them to it,
+    for overlap_features."""
     prefix = sys.maxsize if features.prefix is None else features.prefix
     orders = _char_orders(tuple(features.char_orders))
     if (prefix < 0 or orders is None or coef.dtype not in (np.float32, np.float64)
@@ -126,8 +130,12 @@ def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, 
     if kind_coef is not None:
         kind_sums = np.empty((n, len(orders) + 1, kind_coef.shape[1]))
         extra = (kind_coef, kind_coef.shape[1], kind_sums)
-    k.text_sums(lines, prefix, orders, bits, block_bits, features.n_features, coef, wide, F._word_weights(),
-                F._classes(), sums, counts, *extra)
+    if token_sink is not None:
+        extra = (extra or (b"", 0, bytearray())) + (O.MIN_WORD,)
+    tokens = k.text_sums(lines, prefix, orders, bits, block_bits, features.n_features, coef, wide,
+                         F._word_weights(), F._classes(), sums, counts, *extra)
+    if token_sink is not None:
+        token_sink.append(tokens)
     # the same float operations, in the same order, as TextFeatures.score (and score_kinds)
     char_scale = 1.0 / np.sqrt(np.maximum(counts[:, 0], 1.0))
     word_scale = 1.0 / np.sqrt(np.maximum(counts[:, 1], 1.0))
@@ -170,6 +178,31 @@ def context_features(k, score: np.ndarray, shape: np.ndarray, offsets: np.ndarra
         dist = out[:, j]
         out[:, j] = np.where(dist >= 0, np.log1p(np.maximum(dist, 0.0)), C._FAR)
     return full
+
+
+def overlap_features(k, tokens: list | None, score: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> bool:
+    """overlap.overlap_features(lines, score, offsets, prefix) written into out (a lines x
+    OVERLAP_COLUMNS view), from the tokens that text_score collected for those lines (its
+    token_sink, one entry per call, in line order); False, with out untouched, without them."""
+    kernel = getattr(k, "overlap_cols", None)
+    if kernel is None or tokens is None:
+        return False
+    if len(tokens) == 1:
+        tok, ends = np.frombuffer(tokens[0][0], dtype=np.uint64), np.frombuffer(tokens[0][1], dtype=np.int64)
+    else:
+        tok = np.concatenate([np.frombuffer(t, dtype=np.uint64) for t, _ in tokens])
+        # each call's ends count from its own first token
+        sizes = np.cumsum([0] + [len(t) // 8 for t, _ in tokens[:-1]])
+        ends = np.concatenate([np.frombuffer(e, dtype=np.int64) + base for (_, e), base in zip(tokens, sizes)])
+    prob = 1.0 / (1.0 + np.exp(-np.clip(score, -30, 30)))
+    q = np.round(prob * O.PROB_SCALE).astype(np.int64)
+    # columns of a Fortran-order array (the pass-2 array) are written in place, else copied
+    in_place = out.T.flags.c_contiguous and out.dtype == np.float64
+    cols = out.T if in_place else np.empty((O.OVERLAP_COLUMNS, len(score)))
+    kernel(tok, ends, O.NEAR, O.PROB_SCALE, q, np.ascontiguousarray(offsets, dtype=np.int64), cols)
+    if not in_place:
+        out[:] = cols.T
+    return True
 
 
 # columns of context.context_features, and the one holding the signed log distance to the centre

@@ -318,6 +318,25 @@ def _shape_columns(chars, words, upper, digit, punct, cjk, camel, capword, termi
     return out
 
 
+def lowered_codepoints(lines: list[str], prefix: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The text the hashers see: every line's first `prefix` characters, lowered, between a
+    begin and an end marker, as one array of code points; and the line of each code point."""
+    n = len(lines)
+    cut = list(map(operator.itemgetter(slice(None, prefix)), lines))
+    lengths = np.fromiter(map(len, cut), dtype=np.int64, count=n) + 2
+    # lowering the joined text is one C call; it equals lowering line by line (the markers
+    # end every line, so context-dependent rules like the final sigma see the same thing)
+    # unless lowering changes a length ("İ" -> "i̇"), in which case go line by line
+    text = (_BEGIN + (_END + _BEGIN).join(cut) + _END) if n else ""
+    low = text.lower()
+    if len(low) != len(text):
+        low_lines = [_BEGIN + s.lower() + _END for s in cut]
+        low = "".join(low_lines)
+        lengths = np.fromiter(map(len, low_lines), dtype=np.int64, count=n)
+    line, _ = _layout(lengths, 0)
+    return _codepoints(low), line
+
+
 class TextFeatures(BaseEstimator, TransformerMixin):
     """Stateless line vectoriser: hashed char 1-4-grams, hashed word 1-2-grams, shape columns.
 
@@ -343,20 +362,7 @@ class TextFeatures(BaseEstimator, TransformerMixin):
     def _entries(self, lines: list[str]):
         """Hashed text entries of a batch: a list of (rows, cols, weight per line) blocks."""
         n = len(lines)
-        p = self.prefix
-        cut = list(map(operator.itemgetter(slice(None, p)), lines))
-        lengths = np.fromiter(map(len, cut), dtype=np.int64, count=n) + 2
-        # lowering the joined text is one C call; it equals lowering line by line (the markers
-        # end every line, so context-dependent rules like the final sigma see the same thing)
-        # unless lowering changes a length ("İ" -> "i̇"), in which case go line by line
-        text = (_BEGIN + (_END + _BEGIN).join(cut) + _END) if n else ""
-        low = text.lower()
-        if len(low) != len(text):
-            low_lines = [_BEGIN + s.lower() + _END for s in cut]
-            low = "".join(low_lines)
-            lengths = np.fromiter(map(len, low_lines), dtype=np.int64, count=n)
-        cp = _codepoints(low)
-        line, _ = _layout(lengths, 0)
+        cp, line = lowered_codepoints(lines, self.prefix)
         blocks = _char_ngrams(cp, line, n, self.bits_, tuple(self.char_orders))
         rows, cols, weights = _word_ngrams(cp, _classify(cp), line, n, self.bits_)
         blocks.append((rows, cols + self.n_features, weights))

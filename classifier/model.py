@@ -24,6 +24,7 @@ from sklearn.model_selection import GroupKFold
 
 from . import fast
 from .context import context_features
+from .overlap import OVERLAP_COLUMNS, overlap_features
 from .features import SHAPE_NAMES, TextFeatures, shape_features
 from .kinds import KIND_COLUMNS, KINDS, fit_kinds, kind_features, kind_probs, kind_targets
 from .labels import DEFAULT_THRESHOLD, LABELS, Label, labels_from_proba
@@ -71,6 +72,11 @@ class Config:
                                      # (mean of 3 training seeds per dev split), wcxb-dev within
                                      # noise, but prediction ~1.5x slower (bench/ablation.py
                                      # `kinds`): off until it is cheaper
+    overlap: bool = True             # pass 2 sees how much of each line's vocabulary the rest of
+                                     # its page uses (overlap.py): +0.014..+0.018 content F1 in
+                                     # site CV on our train split (bench/corpus_cv.py, 3 fold
+                                     # seeds), headlines above all; dev splits within seed noise
+                                     # (bench/ablation.py `nooverlap`); a few % slower prediction
     random_state: int = 0
 
 
@@ -100,7 +106,8 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
 
     Fitted attributes: ``features_`` (TextFeatures), ``line_model_`` (pass 1, SGDClassifier),
     ``kind_coef_`` and ``kind_intercept_`` (pass 1's line-kind models, one column each; None
-    when the training pages carry no categories), ``context_model_`` (pass 2,
+    when the training pages carry no categories), ``overlap_`` (whether pass 2 reads the
+    overlap columns; False in models made before them), ``context_model_`` (pass 2,
     HistGradientBoostingClassifier), ``classes_``.
     """
 
@@ -228,16 +235,21 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
                 kind_oof = X @ kind_coef + kind_intercept
         log(f"pass 1, full fit done ({time.perf_counter() - t0:.1f}s)")
         repeats = self._repeats(lines, offsets)
-        extra = len(KINDS) * KIND_COLUMNS if use_kinds else 0
-        ctx = context_features(oof, shape, offsets, repeats, extra)
+        use_overlap = self.config.overlap
+        kind_extra = len(KINDS) * KIND_COLUMNS if use_kinds else 0
+        ctx = context_features(oof, shape, offsets, repeats, OVERLAP_COLUMNS * use_overlap + kind_extra)
+        if use_overlap:
+            at = ctx.shape[1] - kind_extra - OVERLAP_COLUMNS
+            ctx[:, at:at + OVERLAP_COLUMNS] = overlap_features(lines, oof, offsets, features.prefix)
         if use_kinds:
-            kind_features(kind_probs(kind_oof), offsets, out=ctx[:, ctx.shape[1] - extra:])
+            kind_features(kind_probs(kind_oof), offsets, out=ctx[:, ctx.shape[1] - kind_extra:])
         context = self._context_model().fit(ctx, y, sample_weight=w)
         log(f"pass 2 fit done ({time.perf_counter() - t0:.1f}s)")
         self.features_ = features
         self.line_model_ = line_model
         self.kind_coef_ = kind_coef
         self.kind_intercept_ = kind_intercept
+        self.overlap_ = bool(use_overlap)
         self.context_model_ = context
         self.classes_ = np.array([str(lab) for lab in LABELS])
         return self
@@ -277,13 +289,17 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         kind_coef = getattr(self, "kind_coef_", None)
         kind_intercept = getattr(self, "kind_intercept_", None)
         kinds = None if kind_coef is None else np.empty((n, kind_coef.shape[1]))
+        use_overlap = getattr(self, "overlap_", False)
         k = fast.kernels()  # the compiled kernels compute the same numbers, or None
+        # the n-gram kernel also collects the overlap tokens, in its pass over the lowered text
+        tokens = [] if use_overlap and k is not None else None
         for a, b in spans:
             span = lines[a:b]
             shape[a:b] = shape_features(span) if k is None else fast.shape_features(k, span)
             s = None if k is None else fast.text_score(k, self.features_, span, coef, intercept, shape[a:b],
-                                                       kind_coef, kind_intercept)
+                                                       kind_coef, kind_intercept, tokens)
             if s is None:
+                tokens = None
                 score[a:b] = self.features_.score(span, coef, intercept, shape[a:b])
                 if kinds is not None:
                     kinds[a:b] = self.features_.score_kinds(span, kind_coef, kind_intercept, shape[a:b])
@@ -292,11 +308,17 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             else:
                 score[a:b], kinds[a:b] = s
         repeats = self._repeats(lines, offsets, k)
-        extra = 0 if kinds is None else kind_coef.shape[1] * KIND_COLUMNS
+        kind_extra = 0 if kinds is None else kind_coef.shape[1] * KIND_COLUMNS
+        extra = OVERLAP_COLUMNS * use_overlap + kind_extra
         ctx = (context_features(score, shape, offsets, repeats, extra) if k is None
                else fast.context_features(k, score, shape, offsets, repeats, extra))
+        if use_overlap:
+            at = ctx.shape[1] - kind_extra - OVERLAP_COLUMNS
+            cols = ctx[:, at:at + OVERLAP_COLUMNS]
+            if not fast.overlap_features(k, tokens, score, offsets, cols):
+                cols[:] = overlap_features(lines, score, offsets, self.features_.prefix)
         if kinds is not None:
-            kind_features(kind_probs(kinds), offsets, out=ctx[:, ctx.shape[1] - extra:])
+            kind_features(kind_probs(kinds), offsets, out=ctx[:, ctx.shape[1] - kind_extra:])
         proba = None if k is None else fast.tree_proba(k, self.context_model_, ctx)
         if proba is not None:
             return proba

@@ -29,9 +29,10 @@ __all__ = ["ModelError", "FORMAT_VERSION", "save_model", "load_model", "read_mod
            "bundled_model_path", "bundled_file", "file_sha256", "write_sha256", "SKOPS_TYPES"]
 
 #: Bump when the saved dict or the estimator's attributes change incompatibly.
-FORMAT_VERSION = 4  # 4: pass-1 line kinds (kind_coef_, kind_intercept_)
-#: Formats this package reads: a format-3 file is a model without line kinds.
-READABLE_FORMATS = (3, 4)
+FORMAT_VERSION = 5  # 4: pass-1 line kinds (kind_coef_, kind_intercept_); 5: overlap_
+#: Formats this package reads: formats 3 and 4 are models without the overlap columns (3
+#: also without line kinds).
+READABLE_FORMATS = (3, 4, 5)
 BUNDLED = "default.joblib"
 SKOPS_SUFFIX = ".skops"
 #: Types a .skops model file may hold beyond the ones skops trusts by default (numpy, builtins,
@@ -179,7 +180,7 @@ def _check_payload(payload: object, path: Path) -> dict:
         raise ModelError(f"{path} is not a model file of this package")
     if payload["format_version"] not in READABLE_FORMATS:
         raise ModelError(f"{path} has model format {payload['format_version']}, this package reads "
-                         f"formats {' and '.join(map(str, READABLE_FORMATS))}: retrain it with this version")
+                         f"formats {', '.join(map(str, READABLE_FORMATS))}: retrain it with this version")
     made_with = str(payload.get("sklearn_version"))
     if made_with.split(".")[:2] != sklearn.__version__.split(".")[:2]:
         raise ModelError(f"{path} was made with scikit-learn {made_with}, but "

@@ -12,10 +12,17 @@ from sklearn.linear_model import LogisticRegression
 
 from classifier import model as model_module
 from classifier.corpus import Page
-from classifier.kinds import KINDS
+from classifier.context import context_features
+from classifier.features import shape_features
+from classifier.kinds import KIND_COLUMNS, KINDS
 from classifier.labels import Label
 from classifier.model import (FORMAT_VERSION, Config, LineClassifier, ModelError, load_model, read_model_file,
                               save_model)
+from classifier.overlap import OVERLAP_COLUMNS
+
+
+#: Columns of context.context_features, before the overlap and kind columns.
+_CONTEXT_WIDTH = context_features(np.zeros(1), shape_features(["x"]), np.array([0]), np.ones(1)).shape[1]
 
 
 def _payload(model, **changes):
@@ -248,13 +255,38 @@ def test_other_format_version_raises_model_error(trained_model, tmp_path):
 
 
 def test_a_format_3_file_of_a_model_without_kinds_loads(small_config, train_pages, tmp_path):
-    # format 3 (before line kinds) is format 4 without kind_coef_: such files still load
-    model = LineClassifier(dataclasses.replace(small_config, kinds=False)).fit(
+    # format 3 (before line kinds) is format 5 without kind_coef_ and overlap_: such files still load
+    model = LineClassifier(dataclasses.replace(small_config, kinds=False, overlap=False)).fit(
         [p.lines for p in train_pages], [p.labels for p in train_pages], [p.group for p in train_pages])
-    del model.kind_coef_, model.kind_intercept_
+    del model.kind_coef_, model.kind_intercept_, model.overlap_
     path = tmp_path / "v3.joblib"
     joblib.dump(_payload(model, format_version=3), path)
     assert len(load_model(path).predict(train_pages[0].lines)) == len(train_pages[0].lines)
+
+
+def test_a_format_4_file_predicts_without_the_overlap_columns(small_config, train_pages, tmp_path):
+    model = LineClassifier(dataclasses.replace(small_config, overlap=False)).fit(
+        [p.lines for p in train_pages], [p.labels for p in train_pages], [p.group for p in train_pages],
+        categories=[p.categories for p in train_pages])
+    expected = model.predict_proba(train_pages[0].lines)
+    del model.overlap_  # format 4 models predate the attribute
+    path = tmp_path / "v4.joblib"
+    joblib.dump(_payload(model, format_version=4), path)
+    np.testing.assert_array_equal(load_model(path).predict_proba(train_pages[0].lines), expected)
+
+
+def test_the_session_model_reads_the_overlap_columns(trained_model):
+    assert trained_model.overlap_ is True
+    assert trained_model.context_model_.n_features_in_ == (
+        _CONTEXT_WIDTH + OVERLAP_COLUMNS + len(KINDS) * KIND_COLUMNS)
+
+
+def test_overlap_columns_can_be_switched_off(small_config, train_pages):
+    model = LineClassifier(dataclasses.replace(small_config, overlap=False)).fit(
+        [p.lines for p in train_pages], [p.labels for p in train_pages], [p.group for p in train_pages])
+    assert model.overlap_ is False
+    assert model.context_model_.n_features_in_ == _CONTEXT_WIDTH
+    assert len(model.predict(train_pages[0].lines)) == len(train_pages[0].lines)
 
 
 def test_other_sklearn_minor_version_raises_model_error(trained_model, tmp_path):

@@ -15,6 +15,7 @@ from classifier.context import context_features
 from classifier.features import SHAPE_NAMES, TextFeatures, shape_features
 from classifier.lines import normalise
 from classifier.model import load_bundled
+from classifier.overlap import OVERLAP_COLUMNS, overlap_features
 
 if os.environ.get("LINESIFT_REQUIRE_SPEEDUPS") != "1":  # CI sets it: there the kernels must be built
     pytest.importorskip("classifier._speedups", reason="C extension not built")
@@ -170,6 +171,74 @@ def test_context_features_match_numpy(k, sizes):
     shape = shape_features(lines)
     assert np.array_equal(fast.context_features(k, score, shape, offsets, repeats),
                           context_features(score, shape, offsets, repeats))
+
+
+def _overlap_c(k, lines, score, offsets, calls=1, prefix=200):
+    """The kernels' overlap columns, the tokens collected by `calls` text_score calls."""
+    features = TextFeatures(n_features=2**10, prefix=prefix).fit([])
+    coef = np.zeros(features.n_features_out_)
+    tokens = []
+    for part in np.array_split(np.arange(len(lines)), calls):
+        span = [lines[i] for i in part]
+        assert fast.text_score(k, features, span, coef, 0.0, shape_features(span), token_sink=tokens) is not None
+    out = np.full((len(lines), OVERLAP_COLUMNS), np.nan)
+    assert fast.overlap_features(k, tokens, score, offsets, out)
+    return out
+
+
+@pytest.mark.parametrize("sizes", [[1], [0, 3, 0, 0, 200, 1, 2], [150] * 4, [0]])
+def test_overlap_features_match_numpy(k, sizes):
+    rng = np.random.RandomState(sum(sizes))
+    n = sum(sizes)
+    score = rng.normal(scale=8.0, size=n)
+    # ODD lines, and words drawn from a small vocabulary so that pages repeat them
+    vocab = ["river", "Ferry", "pier", "東京", "駅の", "рынок", "السوق", "2026", "of"]
+    lines = [ODD[i % len(ODD)] if i % 3 else " ".join(rng.choice(vocab, size=4)) for i in range(n)]
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    assert np.array_equal(_overlap_c(k, lines, score, offsets), overlap_features(lines, score, offsets))
+    # tokens collected over several pass-1 calls (a batch scored in spans)
+    assert np.array_equal(_overlap_c(k, lines, score, offsets, calls=3), overlap_features(lines, score, offsets))
+
+
+def test_overlap_tokens_follow_the_n_gram_prefix(k):
+    lines = ["x " * 60 + "harbour", "harbour"]
+    score = np.zeros(2)
+    assert np.array_equal(_overlap_c(k, lines, score, np.array([0]), prefix=100),
+                          overlap_features(lines, score, np.array([0]), prefix=100))
+    assert _overlap_c(k, lines, score, np.array([0]), prefix=100)[1, 1] == 0.0  # beyond the prefix
+
+
+def test_text_score_returns_no_tokens_unless_asked(k):
+    features = TextFeatures(n_features=2**10).fit([])
+    coef = np.zeros(features.n_features_out_)
+    tokens = []
+    fast.text_score(k, features, ["harbour"], coef, 0.0, shape_features(["harbour"]))
+    fast.text_score(k, features, ["harbour"], coef, 0.0, shape_features(["harbour"]), token_sink=tokens)
+    assert len(tokens) == 1 and len(tokens[0][0]) == 8  # one uint64 token
+
+
+@given(st.lists(line_text, min_size=1, max_size=8), st.integers(0, 7))
+def test_overlap_features_match_numpy_on_any_text(lines, cut):
+    k = fast.kernels()
+    if k is None:  # LINESIFT_NO_SPEEDUPS=1 in the environment
+        return
+    lines = lines + lines[:cut]  # repeated lines share their tokens
+    score = np.linspace(-5, 5, len(lines))
+    offsets = np.array([0, min(cut, len(lines))])
+    assert np.array_equal(_overlap_c(k, lines, score, offsets), overlap_features(lines, score, offsets))
+
+
+def test_overlap_kernel_refuses_unsorted_offsets(k):
+    with pytest.raises(ValueError, match="sorted line numbers"):
+        _overlap_c(k, ["a river", "the river"], np.zeros(2), np.array([1, 0]))
+
+
+def test_overlap_kernel_refuses_token_ends_beyond_the_tokens(k):
+    out = np.empty((OVERLAP_COLUMNS, 2))
+    ends = np.array([0, 3], dtype=np.int64)
+    with pytest.raises(ValueError, match="within the tokens"):
+        k.overlap_cols(np.zeros(2, dtype=np.uint64), ends, 5, 2**16, np.zeros(2, dtype=np.int64),
+                       np.array([0], dtype=np.int64), out)
 
 
 def _context_rows(hgb, n: int = 3000) -> np.ndarray:

@@ -1,0 +1,173 @@
+/* Overlap kernel of classifier/_speedups (see _speedups.c): overlap.overlap_features, the
+ * share of each line's tokens that the rest of its page uses, with one hash table per page
+ * instead of overlap.py's sorts over the whole batch. The tokens come from text_sums, which
+ * collects them in its pass over each line's lowered code points. */
+#include "_speedups.h"
+#include <stdint.h>
+
+#define N_COLUMNS 5
+
+/* 24 bytes, so that more of a big page's table stays in cache: a table slot is touched twice
+ * per token, at random. int32 fields: the caller's sizes are checked to fit. */
+typedef struct {
+    uint64_t key;
+    int32_t mass;       /* sum of the fixed-point P(content) of the page's lines holding it,
+                         * saturated at 2 * scale: min(scale, mass - q) is the same */
+    int32_t count;      /* lines of the page holding it, saturated at 2 (only "> 1" is read) */
+    int32_t last;       /* last line that added it (build), then the next line holding it */
+    int32_t page;       /* 1 + the page whose token the slot holds: stale slots need no clearing */
+} slot_t;
+
+typedef struct {
+    int32_t line;
+    int32_t slot;
+    int32_t before;     /* also on one of the NEAR lines before */
+} entry_t;
+
+/* overlap_cols(tokens, ends, near, prob_scale, q, offsets, out)
+ * tokens: uint64 overlap tokens of every line, ends: int64 end of each line's tokens in them
+ * (text_sums collects both); q: int64 fixed-point P(content) per line; offsets: int64 first
+ * line of each page (sorted); out: C-order float64 (N_COLUMNS, n), the transpose of the
+ * Fortran-order columns. */
+PyObject *
+ls_overlap_cols(PyObject *self, PyObject *args)
+{
+    Py_ssize_t near;
+    long long scale;
+    Py_buffer tok_b, end_b, q_b, off_b, out_b;
+    if (!PyArg_ParseTuple(args, "y*y*nLy*y*w*", &tok_b, &end_b, &near, &scale, &q_b, &off_b, &out_b))
+        return NULL;
+    PyObject *result = NULL;
+    entry_t *ent = NULL;
+    slot_t *table = NULL;
+    Py_ssize_t ent_cap = 0, table_size = 16;
+    Py_ssize_t n = end_b.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t n_tok = tok_b.len / (Py_ssize_t)sizeof(uint64_t);
+    Py_ssize_t n_pages = off_b.len / (Py_ssize_t)sizeof(int64_t);
+    const uint64_t *tok = (const uint64_t *)tok_b.buf;
+    const int64_t *tok_end = (const int64_t *)end_b.buf;
+    const int64_t *q = (const int64_t *)q_b.buf;
+    const int64_t *offsets = (const int64_t *)off_b.buf;
+    double *out = (double *)out_b.buf;
+    if (near < 0 || scale < 1 || scale > (1 << 20) || n >= INT32_MAX || n_pages >= INT32_MAX || tok_b.len % (Py_ssize_t)sizeof(uint64_t) || end_b.len % (Py_ssize_t)sizeof(int64_t)
+        || q_b.len != n * (Py_ssize_t)sizeof(int64_t) || off_b.len % (Py_ssize_t)sizeof(int64_t)
+        || out_b.len != N_COLUMNS * n * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "overlap_cols: bad arguments");
+        goto done;
+    }
+    for (Py_ssize_t l = 0; l < n; l++) {
+        if (tok_end[l] < (l > 0 ? tok_end[l - 1] : 0) || tok_end[l] > n_tok) {
+            PyErr_SetString(PyExc_ValueError, "overlap_cols: token ends must be sorted and within the tokens");
+            goto done;
+        }
+        if (q[l] < 0 || q[l] > scale) {
+            PyErr_SetString(PyExc_ValueError, "overlap_cols: q must lie in [0, prob_scale]");
+            goto done;
+        }
+    }
+    for (Py_ssize_t p = 0; p < n_pages; p++) {
+        if (offsets[p] < 0 || offsets[p] > n || (p > 0 && offsets[p] < offsets[p - 1])) {
+            PyErr_SetString(PyExc_ValueError, "overlap_cols: offsets must be sorted line numbers");
+            goto done;
+        }
+    }
+    for (Py_ssize_t p = 0; p < n_pages; p++) {
+        Py_ssize_t a = offsets[p], b = p + 1 < n_pages ? offsets[p + 1] : n;
+        while (b > a && table_size < 2 * (tok_end[b - 1] - (a > 0 ? tok_end[a - 1] : 0)))
+            table_size <<= 1;
+    }
+    /* one table for every page, at most half full on the page with the most tokens; zeroed
+     * once: a slot holds a token of page p only if its `page` says so */
+    table = PyMem_Calloc((size_t)table_size, sizeof(slot_t));
+    if (table == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t l = 0; l < n; l++)
+        for (int j = 0; j < N_COLUMNS; j++)
+            out[j * n + l] = -1.0;
+    for (Py_ssize_t p = 0; p < n_pages; p++) {
+        Py_ssize_t a = offsets[p], b = p + 1 < n_pages ? offsets[p + 1] : n;
+        if (b <= a)
+            continue;
+        Py_ssize_t t = a > 0 ? tok_end[a - 1] : 0;
+        Py_ssize_t have = tok_end[b - 1] - t;
+        if (have == 0)
+            continue;
+        Py_ssize_t size = 16;
+        while (size < 2 * have)
+            size <<= 1;
+        int bits = 0;
+        while (((Py_ssize_t)1 << bits) < size)
+            bits++;
+        if (ls_reserve((void **)&ent, &ent_cap, have, sizeof(entry_t)) < 0)
+            goto done;
+        /* forward: each distinct token of a line once; masses, counts, "seen just before" */
+        Py_ssize_t e = 0;
+        for (Py_ssize_t l = a; l < b; l++) {
+            for (; t < tok_end[l]; t++) {
+                uint64_t key = tok[t];
+                Py_ssize_t s = (Py_ssize_t)((key * HASH_M) >> (64 - bits));
+                while (table[s].page == p + 1 && table[s].key != key)
+                    s = (s + 1) & (size - 1);
+                slot_t *slot = &table[s];
+                if (slot->page != p + 1) {
+                    slot->page = (int32_t)(p + 1);
+                    slot->key = key;
+                    slot->mass = slot->count = 0;
+                    slot->last = -1;
+                } else if (slot->last == l) {
+                    continue;  /* the line holds the token twice */
+                }
+                ent[e].line = (int32_t)l;
+                ent[e].slot = (int32_t)s;
+                ent[e].before = slot->last >= 0 && l - slot->last <= near;
+                slot->last = (int32_t)l;
+                int64_t mass = (int64_t)slot->mass + q[l];
+                slot->mass = (int32_t)(mass < 2 * scale ? mass : 2 * scale);
+                slot->count += slot->count < 2;
+                e++;
+            }
+        }
+        for (Py_ssize_t i = 0; i < e; i++)
+            table[ent[i].slot].last = -1;  /* now: the next line holding the token, going backwards */
+        /* backward: per line, the sums of overlap.py, in integers */
+        Py_ssize_t i = e - 1;
+        for (Py_ssize_t l = b - 1; l >= a; l--) {
+            int64_t others = 0, top = INT64_MIN, repeated = 0, before = 0, after = 0, count = 0;
+            for (; i >= 0 && ent[i].line == l; i--) {
+                slot_t *slot = &table[ent[i].slot];
+                int64_t o = slot->mass - q[l];
+                if (o > scale)
+                    o = scale;
+                others += o;
+                if (o > top)
+                    top = o;
+                repeated += slot->count > 1;
+                before += ent[i].before;
+                after += slot->last >= 0 && slot->last - l <= near;
+                slot->last = (int32_t)l;
+                count++;
+            }
+            if (count == 0)
+                continue;
+            double tokens = (double)count;
+            out[0 * n + l] = (double)others / (tokens * (double)scale);
+            out[1 * n + l] = (double)repeated / tokens;
+            out[2 * n + l] = (double)after / tokens;
+            out[3 * n + l] = (double)before / tokens;
+            out[4 * n + l] = (double)top / (double)scale;
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyMem_Free(ent);
+    PyMem_Free(table);
+    PyBuffer_Release(&tok_b);
+    PyBuffer_Release(&end_b);
+    PyBuffer_Release(&q_b);
+    PyBuffer_Release(&off_b);
+    PyBuffer_Release(&out_b);
+    return result;
+}
