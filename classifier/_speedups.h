@@ -21,12 +21,6 @@ ls_line(PyObject *lines, Py_ssize_t l)
 #if PY_VERSION_HEX < 0x030C0000
     if (PyUnicode_READY(line) < 0)
         return NULL;
-/* In _speedups_text.c: grow a PyMem buffer to at least `want` items of `size` bytes (0, or -1
- * with MemoryError); and the lowered code points the hashers see of a line (BEGIN, its first
- * `prefix` code points as str.lower() lowers them, END): their count, or -1 with an exception. */
-int ls_reserve(void **buf, Py_ssize_t *cap, Py_ssize_t want, size_t size);
-Py_ssize_t ls_hashed_codepoints(PyObject *line, Py_ssize_t prefix, Py_UCS4 **buf, Py_ssize_t *cap);
-
 #endif
     return line;
 }

@@ -8,7 +8,7 @@
 #define N_COLUMNS 5
 
 /* 24 bytes, so that more of a big page's table stays in cache: a table slot is touched twice
- * per token, at random. int32 fields: the caller's sizes are checked to fit. */
+ * per token, at random. int32 fields: line and page numbers are checked to fit. */
 typedef struct {
     uint64_t key;
     int32_t mass;       /* sum of the fixed-point P(content) of the page's lines holding it,
@@ -19,8 +19,8 @@ typedef struct {
 } slot_t;
 
 typedef struct {
+    Py_ssize_t slot;    /* the table may outgrow int32 on a page of a billion tokens */
     int32_t line;
-    int32_t slot;
     int32_t before;     /* also on one of the NEAR lines before */
 } entry_t;
 
@@ -64,6 +64,10 @@ ls_overlap_cols(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "overlap_cols: q must lie in [0, prob_scale]");
             goto done;
         }
+    }
+    if (n > 0 && (n_pages == 0 || offsets[0] != 0)) {
+        PyErr_SetString(PyExc_ValueError, "overlap_cols: the first page must start at line 0");
+        goto done;
     }
     for (Py_ssize_t p = 0; p < n_pages; p++) {
         if (offsets[p] < 0 || offsets[p] > n || (p > 0 && offsets[p] < offsets[p - 1])) {
@@ -120,7 +124,7 @@ ls_overlap_cols(PyObject *self, PyObject *args)
                     continue;  /* the line holds the token twice */
                 }
                 ent[e].line = (int32_t)l;
-                ent[e].slot = (int32_t)s;
+                ent[e].slot = s;
                 ent[e].before = slot->last >= 0 && l - slot->last <= near;
                 slot->last = (int32_t)l;
                 int64_t mass = (int64_t)slot->mass + q[l];

@@ -48,7 +48,8 @@ def _module():
         from . import _speedups
     except ImportError:
         return None
-    if _speedups.NODE_SIZE != NODE_DTYPE.itemsize or _speedups.COUNT_WIDTH != len(COUNT_NAMES):
+    if (_speedups.NODE_SIZE != NODE_DTYPE.itemsize or _speedups.COUNT_WIDTH != len(COUNT_NAMES)
+            or not hasattr(_speedups, "overlap_cols")):
         return None  # a stale build from another version of this file
     return _speedups
 
@@ -185,7 +186,7 @@ def overlap_features(k, tokens: list | None, score: np.ndarray, offsets: np.ndar
     OVERLAP_COLUMNS view), from the tokens that text_score collected for those lines (its
     token_sink, one entry per call, in line order); False, with out untouched, without them."""
     kernel = getattr(k, "overlap_cols", None)
-    if kernel is None or tokens is None:
+    if kernel is None or not tokens:  # no tokens collected: no kernel, or no pass-1 call
         return False
     if len(tokens) == 1:
         tok, ends = np.frombuffer(tokens[0][0], dtype=np.uint64), np.frombuffer(tokens[0][1], dtype=np.int64)

@@ -76,7 +76,9 @@ class Config:
                                      # its page uses (overlap.py): +0.014..+0.018 content F1 in
                                      # site CV on our train split (bench/corpus_cv.py, 3 fold
                                      # seeds), headlines above all; dev splits within seed noise
-                                     # (bench/ablation.py `nooverlap`); a few % slower prediction
+                                     # (bench/results/ablation_overlap_seed*.json against
+                                     # ablation_acc4_seed*.json); prediction 3-10% slower on
+                                     # wcxb-dev pages, more on CJK text (README, speed)
     random_state: int = 0
 
 

@@ -281,6 +281,23 @@ def test_the_session_model_reads_the_overlap_columns(trained_model):
         _CONTEXT_WIDTH + OVERLAP_COLUMNS + len(KINDS) * KIND_COLUMNS)
 
 
+def test_training_builds_the_overlap_columns_from_out_of_fold_scores(small_config, train_pages, monkeypatch):
+    seen = []
+    real = model_module.overlap_features
+
+    def spy(lines, score, *args):
+        seen.append(score)
+        return real(lines, score, *args)
+
+    monkeypatch.setattr(model_module, "overlap_features", spy)
+    model = LineClassifier(dataclasses.replace(small_config, kinds=False)).fit(
+        [p.lines for p in train_pages], [p.labels for p in train_pages], [p.group for p in train_pages])
+    lines = [line for p in train_pages for line in p.lines if line.strip()]
+    in_sample = model.features_.score(lines, model.line_model_.coef_[0], model.line_model_.intercept_[0])
+    assert len(seen) == 1 and len(seen[0]) == len(lines)
+    assert not np.allclose(seen[0], in_sample)  # pass 2 must never learn from in-sample scores
+
+
 def test_overlap_columns_can_be_switched_off(small_config, train_pages):
     model = LineClassifier(dataclasses.replace(small_config, overlap=False)).fit(
         [p.lines for p in train_pages], [p.labels for p in train_pages], [p.group for p in train_pages])

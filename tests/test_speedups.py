@@ -212,9 +212,30 @@ def test_text_score_returns_no_tokens_unless_asked(k):
     features = TextFeatures(n_features=2**10).fit([])
     coef = np.zeros(features.n_features_out_)
     tokens = []
-    fast.text_score(k, features, ["harbour"], coef, 0.0, shape_features(["harbour"]))
+    plain = fast.text_score(k, features, ["harbour"], coef, 0.0, shape_features(["harbour"]))
+    assert isinstance(plain, np.ndarray) and plain.shape == (1,)  # the scores alone
     fast.text_score(k, features, ["harbour"], coef, 0.0, shape_features(["harbour"]), token_sink=tokens)
     assert len(tokens) == 1 and len(tokens[0][0]) == 8  # one uint64 token
+
+
+def test_overlap_features_without_collected_tokens_are_left_to_numpy(k):
+    out = np.full((1, OVERLAP_COLUMNS), np.nan)
+    assert not fast.overlap_features(k, [], np.zeros(1), np.array([0]), out)
+    assert not fast.overlap_features(k, None, np.zeros(1), np.array([0]), out)
+    assert np.isnan(out).all()
+
+
+def test_overlap_kernel_writes_the_columns_of_a_fortran_order_array_in_place(k):
+    lines = ["Ferry pier", "the ferry pier rose", "Menu"] * 4
+    score = np.linspace(-3, 3, len(lines))
+    features = TextFeatures(n_features=2**10).fit([])
+    tokens = []
+    fast.text_score(k, features, lines, np.zeros(features.n_features_out_), 0.0, shape_features(lines),
+                    token_sink=tokens)
+    full = np.zeros((len(lines), OVERLAP_COLUMNS + 4), order="F")
+    assert fast.overlap_features(k, tokens, score, np.array([0, 5]), full[:, 2:2 + OVERLAP_COLUMNS])
+    assert np.array_equal(full[:, 2:2 + OVERLAP_COLUMNS], overlap_features(lines, score, np.array([0, 5])))
+    assert not full[:, :2].any() and not full[:, 2 + OVERLAP_COLUMNS:].any()
 
 
 @given(st.lists(line_text, min_size=1, max_size=8), st.integers(0, 7))
@@ -230,7 +251,12 @@ def test_overlap_features_match_numpy_on_any_text(lines, cut):
 
 def test_overlap_kernel_refuses_unsorted_offsets(k):
     with pytest.raises(ValueError, match="sorted line numbers"):
-        _overlap_c(k, ["a river", "the river"], np.zeros(2), np.array([1, 0]))
+        _overlap_c(k, ["a river", "the river", "river"], np.zeros(3), np.array([0, 2, 1]))
+
+
+def test_overlap_kernel_refuses_lines_before_the_first_page(k):
+    with pytest.raises(ValueError, match="start at line 0"):
+        _overlap_c(k, ["a river", "the river"], np.zeros(2), np.array([1]))
 
 
 def test_overlap_kernel_refuses_token_ends_beyond_the_tokens(k):
