@@ -324,6 +324,13 @@ def test_train_kinds_flag_trains_with_line_kinds(tiny_corpus, tmp_path):
     assert load_model(tmp_path / "k.joblib").config.kinds is True
 
 
+def test_train_no_overlap_flag_trains_without_the_overlap_columns(tiny_corpus, tmp_path):
+    code, _ = _train(tiny_corpus, tmp_path / "n.joblib", "--no-overlap", "--no-validate")
+    assert code == 0
+    model = load_model(tmp_path / "n.joblib")
+    assert model.config.overlap is False and model.overlap_ is False
+
+
 def test_train_refuses_to_overwrite_the_bundled_model_without_force(capsys, monkeypatch, tiny_corpus, tmp_path):
     bundled = tmp_path / "default.joblib"
     bundled.write_bytes(b"the bundled model")
