@@ -138,6 +138,36 @@ sum_rows7(const float *kind_coef, const Py_ssize_t *cols, Py_ssize_t start, Py_s
     out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3, out[4] = a4, out[5] = a5, out[6] = a6;
 }
 
+/* Overlap tokens (overlap.line_tokens) of one word holding CJK characters, cp[0:len], appended
+ * to tok at n_tok; returns the new count. The word splits into runs where CJK meets other
+ * characters: a non-CJK run of min_word or more characters, not all digits, is a token (hashed
+ * as a word is), and so is every pair of adjacent CJK characters. A word without CJK is one
+ * run, whose token text_sums takes from the word's own hash. */
+static Py_ssize_t
+cjk_word_tokens(const Py_UCS4 *cp, Py_ssize_t len, const uint8_t *classes, const uint64_t *ww,
+                Py_ssize_t min_word, uint64_t *tok, Py_ssize_t n_tok)
+{
+    Py_ssize_t i = 0;
+    while (i < len) {
+        int is_cjk = cp_class(classes, cp[i]) == C_CJK;
+        Py_ssize_t j = i;
+        uint64_t hash = 0;
+        Py_ssize_t digits = 0;
+        while (j < len && (cp_class(classes, cp[j]) == C_CJK) == is_cjk) {
+            if (is_cjk && j > i)
+                tok[n_tok++] = (uint64_t)cp[j - 1] * ww[0] + (uint64_t)cp[j] * ww[1] + CJK_SALT;
+            if (j - i < MAX_WORD)
+                hash += (uint64_t)cp[j] * ww[j - i];
+            digits += cp_class(classes, cp[j]) == C_DIGIT;
+            j++;
+        }
+        if (!is_cjk && j - i >= min_word && digits < j - i)
+            tok[n_tok++] = hash;
+        i = j;
+    }
+    return n_tok;
+}
+
 PyObject *
 ls_text_sums(PyObject *self, PyObject *args)
 {
@@ -229,13 +259,7 @@ ls_text_sums(PyObject *self, PyObject *args)
          * unigram 0, bigram (0, 1), unigram 1, bigram (1, 2), ... */
         uint64_t prev = 0, cur = 0;
         int have_prev = 0, in_word = 0;
-        Py_ssize_t rel = 0;
-        /* overlap tokens (overlap.line_tokens) in the same pass: runs of word characters split
-         * where CJK meets other scripts; words of min_word or more characters that are not all
-         * digits, and every pair of adjacent CJK characters */
-        uint64_t t_hash = 0;
-        Py_ssize_t t_len = 0, t_digits = 0;
-        int t_in = 0, t_cjk = 0;
+        Py_ssize_t rel = 0, digits = 0, cjk = 0;  /* of the current word, for the overlap tokens */
         for (Py_ssize_t i = 0; i <= m; i++) {
             int is_word = 0;
             uint8_t c = C_SPACE;
@@ -243,37 +267,17 @@ ls_text_sums(PyObject *self, PyObject *args)
                 c = cp_class(classes, cp[i]);
                 is_word = c != C_SPACE && c != C_PUNCT;
             }
-            if (min_word > 0) {
-                int is_cjk = c == C_CJK;
-                if (t_in && (!is_word || is_cjk != t_cjk)) {
-                    if (!t_cjk && t_len >= min_word && t_digits < t_len)
-                        tok[n_tok++] = t_hash;
-                    t_in = 0;
-                }
-                if (is_word) {
-                    if (!t_in) {
-                        t_in = 1;
-                        t_cjk = is_cjk;
-                        t_hash = 0;
-                        t_len = t_digits = 0;
-                    }
-                    if (t_len < MAX_WORD)
-                        t_hash += (uint64_t)cp[i] * ww[t_len];
-                    t_len++;
-                    t_digits += c == C_DIGIT;
-                    if (is_cjk && i + 1 < m && cp_class(classes, cp[i + 1]) == C_CJK)
-                        tok[n_tok++] = (uint64_t)cp[i] * ww[0] + (uint64_t)cp[i + 1] * ww[1] + CJK_SALT;
-                }
-            }
             if (is_word) {
                 if (!in_word) {
                     in_word = 1;
                     cur = 0;
-                    rel = 0;
+                    rel = digits = cjk = 0;
                 }
                 if (rel < MAX_WORD)
                     cur += (uint64_t)cp[i] * ww[rel];
                 rel++;
+                digits += c == C_DIGIT;
+                cjk += c == C_CJK;
             } else if (in_word) {
                 in_word = 0;
                 if (have_prev)
@@ -281,6 +285,14 @@ ls_text_sums(PyObject *self, PyObject *args)
                 cols[e++] = n_features + mix(cur, bits);
                 prev = cur;
                 have_prev = 1;
+                if (min_word > 0) {
+                    if (cjk == 0) {  /* the word is one token run: its hash is the word's */
+                        if (rel >= min_word && digits < rel)
+                            tok[n_tok++] = cur;
+                    } else {
+                        n_tok = cjk_word_tokens(cp + i - rel, rel, classes, ww, min_word, tok, n_tok);
+                    }
+                }
             }
         }
         ends[n_orders] = e;

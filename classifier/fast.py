@@ -195,8 +195,7 @@ def overlap_features(k, tokens: list | None, score: np.ndarray, offsets: np.ndar
         # each call's ends count from its own first token
         sizes = np.cumsum([0] + [len(t) // 8 for t, _ in tokens[:-1]])
         ends = np.concatenate([np.frombuffer(e, dtype=np.int64) + base for (_, e), base in zip(tokens, sizes)])
-    prob = 1.0 / (1.0 + np.exp(-np.clip(score, -30, 30)))
-    q = np.round(prob * O.PROB_SCALE).astype(np.int64)
+    q = O.content_weights(score)
     # columns of a Fortran-order array (the pass-2 array) are written in place, else copied
     in_place = out.T.flags.c_contiguous and out.dtype == np.float64
     cols = out.T if in_place else np.empty((O.OVERLAP_COLUMNS, len(score)))

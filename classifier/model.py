@@ -24,13 +24,13 @@ from sklearn.model_selection import GroupKFold
 
 from . import fast
 from .context import context_features
-from .overlap import OVERLAP_COLUMNS, overlap_features
 from .features import SHAPE_NAMES, TextFeatures, shape_features
 from .kinds import KIND_COLUMNS, KINDS, fit_kinds, kind_features, kind_probs, kind_targets
 from .labels import DEFAULT_THRESHOLD, LABELS, Label, labels_from_proba
 from .lines import as_lines, as_pages
 from .modelio import (FORMAT_VERSION, ModelError, bundled_file, bundled_model_path, load_bundled, load_model,
                       read_model_file, save_model)
+from .overlap import OVERLAP_COLUMNS, overlap_features
 
 __all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "bundled_model_path",
            "bundled_file", "read_model_file", "ModelError", "FORMAT_VERSION", "DEFAULT_THRESHOLD"]
@@ -236,22 +236,15 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             if use_kinds:
                 kind_oof = X @ kind_coef + kind_intercept
         log(f"pass 1, full fit done ({time.perf_counter() - t0:.1f}s)")
-        repeats = self._repeats(lines, offsets)
-        use_overlap = self.config.overlap
-        kind_extra = len(KINDS) * KIND_COLUMNS if use_kinds else 0
-        ctx = context_features(oof, shape, offsets, repeats, OVERLAP_COLUMNS * use_overlap + kind_extra)
-        if use_overlap:
-            at = ctx.shape[1] - kind_extra - OVERLAP_COLUMNS
-            ctx[:, at:at + OVERLAP_COLUMNS] = overlap_features(lines, oof, offsets, features.prefix)
-        if use_kinds:
-            kind_features(kind_probs(kind_oof), offsets, out=ctx[:, ctx.shape[1] - kind_extra:])
+        ctx = _pass2_array(lines, offsets, oof, shape, self._repeats(lines, offsets), kind_oof,
+                           self.config.overlap, features.prefix)
         context = self._context_model().fit(ctx, y, sample_weight=w)
         log(f"pass 2 fit done ({time.perf_counter() - t0:.1f}s)")
         self.features_ = features
         self.line_model_ = line_model
         self.kind_coef_ = kind_coef
         self.kind_intercept_ = kind_intercept
-        self.overlap_ = bool(use_overlap)
+        self.overlap_ = bool(self.config.overlap)
         self.context_model_ = context
         self.classes_ = np.array([str(lab) for lab in LABELS])
         return self
@@ -309,18 +302,8 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
                 score[a:b] = s
             else:
                 score[a:b], kinds[a:b] = s
-        repeats = self._repeats(lines, offsets, k)
-        kind_extra = 0 if kinds is None else kind_coef.shape[1] * KIND_COLUMNS
-        extra = OVERLAP_COLUMNS * use_overlap + kind_extra
-        ctx = (context_features(score, shape, offsets, repeats, extra) if k is None
-               else fast.context_features(k, score, shape, offsets, repeats, extra))
-        if use_overlap:
-            at = ctx.shape[1] - kind_extra - OVERLAP_COLUMNS
-            cols = ctx[:, at:at + OVERLAP_COLUMNS]
-            if not fast.overlap_features(k, tokens, score, offsets, cols):
-                cols[:] = overlap_features(lines, score, offsets, self.features_.prefix)
-        if kinds is not None:
-            kind_features(kind_probs(kinds), offsets, out=ctx[:, ctx.shape[1] - kind_extra:])
+        ctx = _pass2_array(lines, offsets, score, shape, self._repeats(lines, offsets, k), kinds, use_overlap,
+                           self.features_.prefix, k, tokens)
         proba = None if k is None else fast.tree_proba(k, self.context_model_, ctx)
         if proba is not None:
             return proba
@@ -403,6 +386,25 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         bounds = np.append(offsets, len(lines))
         for k, idx in enumerate(kept):
             out[k][idx] = proba[bounds[k]:bounds[k + 1]]
+
+
+def _pass2_array(lines, offsets, score, shape, repeats, kinds, overlap: bool, prefix, k=None, tokens=None):
+    """The pass-2 array of a batch, as training and prediction both build it: the context
+    columns, then the overlap columns (if `overlap`), then the kind columns (if `kinds`, the
+    kind decision values, is given). With kernels `k` and the overlap tokens text_score
+    collected, the compiled code fills the columns it has; else the numpy code does."""
+    kind_extra = 0 if kinds is None else kinds.shape[1] * KIND_COLUMNS
+    extra = OVERLAP_COLUMNS * overlap + kind_extra
+    ctx = (context_features(score, shape, offsets, repeats, extra) if k is None
+           else fast.context_features(k, score, shape, offsets, repeats, extra))
+    if overlap:
+        at = ctx.shape[1] - kind_extra - OVERLAP_COLUMNS
+        cols = ctx[:, at:at + OVERLAP_COLUMNS]
+        if not fast.overlap_features(k, tokens, score, offsets, cols):
+            cols[:] = overlap_features(lines, score, offsets, prefix)
+    if kinds is not None:
+        kind_features(kind_probs(kinds), offsets, out=ctx[:, ctx.shape[1] - kind_extra:])
+    return ctx
 
 
 def _spans(lengths: np.ndarray):

@@ -26,7 +26,8 @@ from .context import page_ids
 from .features import (_CJK, _DIGIT, _PUNCT, _SPACE, MAX_WORD, NGRAM_PREFIX, _classify,
                        _word_weights, lowered_codepoints)
 
-__all__ = ["overlap_features", "OVERLAP_COLUMNS", "MIN_WORD", "NEAR", "PROB_SCALE"]
+__all__ = ["overlap_features", "line_tokens", "content_weights", "OVERLAP_COLUMNS", "MIN_WORD", "NEAR",
+           "PROB_SCALE"]
 
 #: Latin, Cyrillic, Arabic ... words shorter than this are mostly function words ("of", "la",
 #: "في"): not tokens.
@@ -42,6 +43,13 @@ PROB_SCALE = 1 << 16
 OVERLAP_COLUMNS = 5
 _CJK_SALT = np.uint64(0x632BE59BD9B4E019)  # keeps CJK pairs apart from word hashes
 _NO_TOKENS = -1.0
+
+
+def content_weights(score: np.ndarray) -> np.ndarray:
+    """Each line's weight as a token holder: its pass-1 P(content) in fixed point (int64), the
+    same numbers for the numpy code here and the compiled kernel."""
+    prob = 1.0 / (1.0 + np.exp(-np.clip(score, -30, 30)))
+    return np.round(prob * PROB_SCALE).astype(np.int64)
 
 
 def line_tokens(lines: list[str], prefix: int | None = NGRAM_PREFIX) -> tuple[np.ndarray, np.ndarray]:
@@ -97,8 +105,7 @@ def overlap_features(lines: list[str], score: np.ndarray, offsets: np.ndarray,
     tok_line, tok_hash = line_tokens(lines, prefix)
     if len(tok_line) == 0:
         return out
-    prob = 1.0 / (1.0 + np.exp(-np.clip(score, -30, 30)))
-    q = np.round(prob * PROB_SCALE).astype(np.int64)
+    q = content_weights(score)
     page = page_ids(np.asarray(offsets, dtype=np.int64), n)
     tok_page = page[tok_line]
     # group equal tokens of a page, lines in order inside a group
