@@ -3,13 +3,13 @@
     python bench/accuracy.py                 # full run (about 20 min on 2 cores)
     python bench/accuracy.py --folds 2       # quicker, coarser cross-validation
     python bench/accuracy.py --json bench/results/accuracy.json
-    python bench/accuracy.py --model M --kinds   # a model trained with `train --kinds`, and the
-                                                 # cross-validation with line kinds
+    python bench/accuracy.py --model M       # another model; the cross-validation trains its recipe
 
 What it measures (protocol in the README, "Validation protocol"):
 1. wcxb-dev, domain-held-out: grouped k-fold cross-validation by meta.domain. Each fold trains
-   the shipped recipe (our train split + readability + the other wcxb folds, our corpus weighted
-   x5) and predicts the held-out domains. Reported overall and per page type.
+   the scored model's recipe (its Config: the shipped recipe for the bundled model) on the
+   shipped data (our train split + readability + the other wcxb folds, our corpus weighted x5)
+   and predicts the held-out domains. Reported overall and per page type.
 2. The bundled model (models/default.joblib) on our bundled test split, on the out-of-source
    sets it never saw (l3s-gn1, dragnet, cleaneval) and on the seed page (lines right of 45).
 Every row also shows the C4 line rule and keep-all (and jusText on the lines if installed) on
@@ -80,7 +80,7 @@ def score_all(name, pages, ours_probs, rows, group_key=None):
                          "shingle_f1": s["shingle"]["f1"]})
 
 
-def wcxb_cv(folds: int, rows: list, kinds: bool = False) -> None:
+def wcxb_cv(folds: int, rows: list, config: Config) -> None:
     ours = read_pages([ROOT / "training_data" / "train.jsonl"])
     readability = read_pages([DATA / "readability.jsonl.gz"])
     wcxb = read_pages([DATA / "wcxb-dev.jsonl.gz"])
@@ -94,7 +94,7 @@ def wcxb_cv(folds: int, rows: list, kinds: bool = False) -> None:
         train = ours + readability + [p for p in wcxb if fold_of[p.group] != k]
         test_idx = [i for i, p in enumerate(wcxb) if fold_of[p.group] == k]
         weights = [OURS_WEIGHT if p.source == "linesift" else 1.0 for p in train]
-        model = LineClassifier(Config(kinds=kinds)).fit([p.lines for p in train], [p.labels for p in train],
+        model = LineClassifier(config).fit([p.lines for p in train], [p.labels for p in train],
                                              [p.group for p in train], weights,
                                              categories=[p.categories for p in train])
         for i, pr in zip(test_idx, model.predict_proba_pages([wcxb[i].lines for i in test_idx])):
@@ -142,8 +142,6 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="write the rows here")
     ap.add_argument("--model", type=Path, default=ROOT / "models" / "default.joblib",
                     help="the model scored on the fixed sets (default: the bundled one)")
-    ap.add_argument("--kinds", action="store_true",
-                    help="the cross-validation trains with line kinds (Config.kinds), as `train --kinds`")
     args = ap.parse_args(argv)
     if not DATA.exists():
         print(f"accuracy: {DATA} not found; this benchmark needs ../shared/data", file=sys.stderr)
@@ -151,7 +149,8 @@ def main(argv=None) -> int:
     rows: list = []
     bundled(rows, args.model)
     if not args.skip_cv:
-        wcxb_cv(args.folds, rows, args.kinds)
+        # the recipe of the model scored above, with the seed it was trained with
+        wcxb_cv(args.folds, rows, load_model(args.model).config)
     print_table(rows)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

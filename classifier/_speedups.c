@@ -11,6 +11,7 @@
  *   overlap_cols  - the lexical overlap columns of pass 2 (overlap.py)
  *   line_keys     - hashes of whitespace-normalised lines, for counting repeats (model.py)
  *   context_cols  - the pass-2 context features of context.py, but for their log1p
+ *   kind_cols     - the pass-2 line-kind columns of kinds.py, from the kind probabilities
  */
 #include "_speedups.h"
 #include <stdint.h>
@@ -22,6 +23,7 @@
 PyObject *ls_text_sums(PyObject *self, PyObject *args);
 PyObject *ls_shape_counts(PyObject *self, PyObject *args);
 PyObject *ls_context_cols(PyObject *self, PyObject *args);
+PyObject *ls_kind_cols(PyObject *self, PyObject *args);
 PyObject *ls_overlap_cols(PyObject *self, PyObject *args);
 int ls_shape_count_width(void);
 
@@ -193,6 +195,7 @@ static PyMethodDef methods[] = {
     {"line_keys", line_keys, METH_VARARGS, "Hashes of whitespace-normalised lines."},
     {"context_cols", ls_context_cols, METH_VARARGS, "Pass-2 context features (all but log1p)."},
     {"overlap_cols", ls_overlap_cols, METH_VARARGS, "Pass-2 lexical overlap features."},
+    {"kind_cols", ls_kind_cols, METH_VARARGS, "Pass-2 line-kind features."},
     {NULL, NULL, 0, NULL},
 };
 

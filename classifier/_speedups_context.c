@@ -171,3 +171,80 @@ done:
     PyBuffer_Release(&out_b);
     return result;
 }
+
+/* ---------------------------------------------------------------------------------------- */
+/* kind_cols                                                                                 */
+
+/* kind_cols(probs, n_kinds, offsets, shifts, radii, missing, out)
+ * kinds.kind_features: probs holds n lines x n_kinds kind probabilities (C order); out (n_cols
+ * rows of n: the Fortran-order pass-2 array's kind columns) gets each line's own probabilities,
+ * then per shift its neighbour's (`missing` past its page's edge), then per radius the window
+ * means, n_kinds columns each, from the same fixed-point sums as the numpy code. shifts and
+ * radii are int64 (kinds.KIND_SHIFTS, kinds.KIND_RADII), offsets each page's first line. */
+PyObject *
+ls_kind_cols(PyObject *self, PyObject *args)
+{
+    Py_buffer pr_b, off_b, sh_b, ra_b, out_b;
+    Py_ssize_t k;
+    double missing;
+    if (!PyArg_ParseTuple(args, "y*ny*y*y*dw*", &pr_b, &k, &off_b, &sh_b, &ra_b, &missing, &out_b))
+        return NULL;
+    PyObject *result = NULL;
+    int64_t *cs = NULL;
+    Py_ssize_t n_pages = off_b.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t n_shifts = sh_b.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t n_radii = ra_b.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t n = k > 0 ? pr_b.len / (Py_ssize_t)sizeof(double) / k : 0;
+    const double *probs = pr_b.buf;
+    const int64_t *offsets = off_b.buf, *shifts = sh_b.buf, *radii = ra_b.buf;
+    double *out = out_b.buf;
+    int bad = k < 1 || k > 64 || pr_b.len != n * k * (Py_ssize_t)sizeof(double)
+              || out_b.len != n * k * (1 + n_shifts + n_radii) * (Py_ssize_t)sizeof(double)
+              || (n > 0 && (n_pages == 0 || offsets[0] != 0));
+    for (Py_ssize_t p = 0; p < n_pages && !bad; p++)
+        bad = offsets[p] < 0 || offsets[p] > n || (p > 0 && offsets[p] < offsets[p - 1]);
+    for (Py_ssize_t s = 0; s < n_shifts && !bad; s++)
+        bad = shifts[s] < -(1 << 30) || shifts[s] > (1 << 30);  /* i + shift cannot overflow */
+    for (Py_ssize_t r = 0; r < n_radii && !bad; r++)
+        bad = radii[r] < 0 || radii[r] > (1 << 30);
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "kind_cols: bad arguments");
+        goto done;
+    }
+    if ((cs = PyMem_Malloc((size_t)(n + 1) * sizeof(int64_t))) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+#define COL(j) (out + (Py_ssize_t)(j) * n)
+    for (Py_ssize_t c = 0; c < k; c++) {
+        cs[0] = 0;
+        for (Py_ssize_t i = 0; i < n; i++)
+            cs[i + 1] = cs[i] + (int64_t)nearbyint(probs[i * k + c] * 1048576.0);
+        for (Py_ssize_t p = 0; p < n_pages; p++) {
+            Py_ssize_t start = offsets[p], end = p + 1 < n_pages ? offsets[p + 1] : n;
+            for (Py_ssize_t i = start; i < end; i++) {
+                COL(c)[i] = probs[i * k + c];
+                for (Py_ssize_t s = 0; s < n_shifts; s++) {
+                    Py_ssize_t at = i + (Py_ssize_t)shifts[s];
+                    COL((1 + s) * k + c)[i] = at >= start && at < end ? probs[at * k + c] : missing;
+                }
+                for (Py_ssize_t r = 0; r < n_radii; r++) {
+                    Py_ssize_t lo = i - radii[r] > start ? i - radii[r] : start;
+                    Py_ssize_t hi = i + radii[r] < end - 1 ? i + radii[r] : end - 1;
+                    COL((1 + n_shifts + r) * k + c)[i] = window_mean(cs, lo, hi);
+                }
+            }
+        }
+    }
+#undef COL
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyMem_Free(cs);
+    PyBuffer_Release(&pr_b);
+    PyBuffer_Release(&off_b);
+    PyBuffer_Release(&sh_b);
+    PyBuffer_Release(&ra_b);
+    PyBuffer_Release(&out_b);
+    return result;
+}

@@ -115,7 +115,11 @@ mix(uint64_t h, int bits)
  * float64, filled the same way for every kind from the same hashed entries.
  * Optional: min_word > 0 also collects every line's overlap tokens (overlap.line_tokens, before
  * their deduplication) and returns (tokens, ends): the uint64 tokens of all lines as bytes, and
- * as int64 bytes the end of each line's tokens; otherwise it returns None. */
+ * as int64 bytes the end of each line's tokens; otherwise it returns None.
+ * Optional: kind_first > 0 sums the kinds only over blocks kind_first.. (the word block alone
+ * when it is len(orders)) and sets the earlier blocks' kind sums to 0, as their coefficients
+ * are in a model whose kinds read word n-grams only (Config.kind_chars off): the char entries
+ * are most of a line's entries, so the kind rows they would pick are not even fetched. */
 /* Sums of the 7-float rows of kind_coef picked by cols[start:end], each summed in double in
  * order (as numpy.bincount does), into out[0..6]: the sums stay in registers instead of being
  * written through memory at every entry, as the generic loop for any number of kinds does.
@@ -176,10 +180,10 @@ ls_text_sums(PyObject *self, PyObject *args)
     int bits, block_bits, wide;
     Py_buffer orders_b, coef_b, ww_b, cls_b, sums_b, counts_b;
     Py_buffer kc_b = {0}, ks_b = {0};
-    Py_ssize_t n_kinds = 0, min_word = 0;
-    if (!PyArg_ParseTuple(args, "O!ny*iiny*py*y*w*w*|y*nw*n", &PyList_Type, &lines, &prefix, &orders_b,
+    Py_ssize_t n_kinds = 0, min_word = 0, kind_first = 0;
+    if (!PyArg_ParseTuple(args, "O!ny*iiny*py*y*w*w*|y*nw*nn", &PyList_Type, &lines, &prefix, &orders_b,
                           &bits, &block_bits, &n_features, &coef_b, &wide, &ww_b, &cls_b, &sums_b,
-                          &counts_b, &kc_b, &n_kinds, &ks_b, &min_word))
+                          &counts_b, &kc_b, &n_kinds, &ks_b, &min_word, &kind_first))
         return NULL;
     PyObject *result = NULL;
     Py_UCS4 *cp = NULL;
@@ -208,7 +212,7 @@ ls_text_sums(PyObject *self, PyObject *args)
         || ww_b.len != MAX_WORD * (Py_ssize_t)sizeof(uint64_t) || cls_b.len != 0x10000
         || sums_b.len != n * width * (Py_ssize_t)sizeof(double)
         || counts_b.len != n * 2 * (Py_ssize_t)sizeof(double)
-        || n_kinds < 0 || n_kinds > 64 || min_word < 0
+        || n_kinds < 0 || n_kinds > 64 || min_word < 0 || kind_first < 0 || kind_first > n_orders
         || (n_kinds > 0 && (kc_b.buf == NULL || ks_b.buf == NULL
                             || kc_b.len != coef_b.len / (Py_ssize_t)item * n_kinds * (Py_ssize_t)sizeof(float)
                             || ks_b.len != n * width * n_kinds * (Py_ssize_t)sizeof(double)))) {
@@ -299,7 +303,7 @@ ls_text_sums(PyObject *self, PyObject *args)
         for (Py_ssize_t i = 0; i < e; i++)
             PREFETCH((const char *)coef_b.buf + cols[i] * (Py_ssize_t)item);
         if (n_kinds > 0)
-            for (Py_ssize_t i = 0; i < e; i++)
+            for (Py_ssize_t i = kind_first > 0 ? ends[kind_first - 1] : 0; i < e; i++)
                 PREFETCH(kind_coef + cols[i] * n_kinds);
         double *s = sums + l * width;
         Py_ssize_t start = 0;
@@ -315,7 +319,10 @@ ls_text_sums(PyObject *self, PyObject *args)
             if (n_kinds > 0) {
                 /* an entry's row holds every kind's coefficient: one or two cache lines, not n_kinds */
                 double *ks = kind_sums + (l * width + j) * n_kinds;
-                if (n_kinds == 7) {
+                if (j < kind_first) {
+                    for (Py_ssize_t o = 0; o < n_kinds; o++)
+                        ks[o] = 0.0;
+                } else if (n_kinds == 7) {
                     /* the shipped seven kinds: sums in registers, not through memory */
                     sum_rows7(kind_coef, cols, start, ends[j], ks);
                 } else {

@@ -67,7 +67,8 @@ def train_command(args) -> int:
     sources = sorted({p.source or "?" for p in pages})
     cli._log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s)"
          f"{' + base' if n_base else ''} (sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
-    config = Config(random_state=args.seed, crops=args.crops, kinds=args.kinds, overlap=args.overlap)
+    config = Config(random_state=args.seed, crops=args.crops, kinds=args.kinds, kind_chars=args.kind_chars,
+                    overlap=args.overlap)
     weight_of = _parse_weights(args.weight, sources)
 
     def fit(subset):

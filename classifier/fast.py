@@ -22,9 +22,10 @@ import numpy as np
 
 from . import context as C
 from . import features as F
+from . import kinds as K
 from . import overlap as O
 
-__all__ = ["kernels", "NO_SPEEDUPS_ENV", "shape_features", "text_score", "context_features",
+__all__ = ["kernels", "NO_SPEEDUPS_ENV", "shape_features", "text_score", "context_features", "kind_features",
            "overlap_features", "tree_proba"]
 
 NO_SPEEDUPS_ENV = "LINESIFT_NO_SPEEDUPS"
@@ -105,14 +106,17 @@ def _char_orders(char_orders: tuple) -> np.ndarray | None:
 
 def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, intercept: float,
                shape: np.ndarray, kind_coef: np.ndarray | None = None,
-               kind_intercept: np.ndarray | None = None, token_sink: list | None = None):
+               kind_intercept: np.ndarray | None = None, token_sink: list | None = None,
+               kind_first: int = 0):
     """features.score(lines, coef, intercept, shape) by the C kernel; None for settings it does
     not handle (char orders not increasing or above 8, a negative prefix, coefficients neither
     float32 nor float64, kind coefficients not float32).
 
     With kind_coef (one float32 row of per-kind coefficients per column of coef, C order), the
     same pass over the hashed entries also computes features.score_kinds(lines, kind_coef,
-    kind_intercept, shape): the result is then the pair (scores, kind scores). With a list as
+    kind_intercept, shape): the result is then the pair (scores, kind scores). kind_first > 0
+    skips the kind coefficients of the first kind_first hashed blocks, which must be zero (the
+    word-only kinds of Config(kind_chars=False): kind_first = len(char_orders)). With a list as
     token_sink, the same pass also collects the lines' overlap tokens and appends them to it,
     for overlap_features."""
     prefix = sys.maxsize if features.prefix is None else features.prefix
@@ -131,8 +135,8 @@ def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, 
     if kind_coef is not None:
         kind_sums = np.empty((n, len(orders) + 1, kind_coef.shape[1]))
         extra = (kind_coef, kind_coef.shape[1], kind_sums)
-    if token_sink is not None:
-        extra = (extra or (b"", 0, bytearray())) + (O.MIN_WORD,)
+    if token_sink is not None or kind_first:
+        extra = (extra or (b"", 0, bytearray())) + (O.MIN_WORD if token_sink is not None else 0, kind_first)
     tokens = k.text_sums(lines, prefix, orders, bits, block_bits, features.n_features, coef, wide,
                          F._word_weights(), F._classes(), sums, counts, *extra)
     if token_sink is not None:
@@ -147,7 +151,7 @@ def text_score(k, features: F.TextFeatures, lines: list[str], coef: np.ndarray, 
     if kind_coef is None:
         return out
     kinds = shape @ kind_coef[2 * features.n_features:] + kind_intercept
-    for j in range(len(orders)):
+    for j in range(kind_first, len(orders)):  # the skipped blocks' sums are 0
         kinds += char_scale[:, None] * kind_sums[:, j]
     kinds += word_scale[:, None] * kind_sums[:, -1]
     return out, kinds
@@ -179,6 +183,18 @@ def context_features(k, score: np.ndarray, shape: np.ndarray, offsets: np.ndarra
         dist = out[:, j]
         out[:, j] = np.where(dist >= 0, np.log1p(np.maximum(dist, 0.0)), C._FAR)
     return full
+
+
+def kind_features(k, probs: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> bool:
+    """kinds.kind_features(probs, offsets, out) by the kernel, into out (a lines x columns view of
+    the Fortran-order pass-2 array); False, with out untouched, without the kernel."""
+    kernel = getattr(k, "kind_cols", None)
+    if kernel is None or not out.T.flags.c_contiguous or out.dtype != np.float64:
+        return False
+    kernel(np.ascontiguousarray(probs, dtype=np.float64), probs.shape[1],
+           np.ascontiguousarray(offsets, dtype=np.int64), np.array(K.KIND_SHIFTS, dtype=np.int64),
+           np.array(K.KIND_RADII, dtype=np.int64), K._MISSING, out.T)
+    return True
 
 
 def overlap_features(k, tokens: list | None, score: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> bool:

@@ -67,11 +67,13 @@ class Config:
     crops: int = 0                   # short random windows added per training page. On the dev split
                                      # 1 window raised content F1 on 3-6-line snippets from 0.45/0.21
                                      # to 0.69/0.66 but cost ~0.015 shingle F1 on whole pages: off
-    kinds: bool = False              # pass 1 also scores line kinds (kinds.py) where pages carry
-                                     # categories: +0.016..+0.022 content F1 on our held-out sites
-                                     # (mean of 3 training seeds per dev split), wcxb-dev within
-                                     # noise, but prediction ~1.5x slower (bench/ablation.py
-                                     # `kinds`): off until it is cheaper
+    kinds: bool = True               # pass 1 also scores line kinds (kinds.py) where pages carry
+                                     # categories (our corpus): +0.011 content F1 in site CV on
+                                     # our train split (bench/corpus_cv.py, 3 fold seeds, word-only
+                                     # kinds, with the overlap columns); README, "Line kinds"
+    kind_chars: bool = False         # the kinds also read the char n-grams: CV +0.004 over
+                                     # word-only kinds (fold seed 0), but prediction ~1.2x slower
+                                     # again, as the char entries are most of a line's n-grams
     overlap: bool = True             # pass 2 sees how much of each line's vocabulary the rest of
                                      # its page uses (overlap.py): +0.014..+0.018 content F1 in
                                      # site CV on our train split (bench/corpus_cv.py, 3 fold
@@ -108,7 +110,9 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
 
     Fitted attributes: ``features_`` (TextFeatures), ``line_model_`` (pass 1, SGDClassifier),
     ``kind_coef_`` and ``kind_intercept_`` (pass 1's line-kind models, one column each; None
-    when the training pages carry no categories), ``overlap_`` (whether pass 2 reads the
+    when the training pages carry no categories), ``kind_first_`` (the first hashed block the
+    kinds read: 0, or the word block when Config.kind_chars is off; 0 in models made before
+    it), ``overlap_`` (whether pass 2 reads the
     overlap columns; False in models made before them), ``context_model_`` (pass 2,
     HistGradientBoostingClassifier), ``classes_``.
     """
@@ -219,18 +223,22 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         n_folds = min(self.config.folds, len(set(groups)))
         oof = np.zeros(len(lines))
         kind_oof = np.zeros((len(lines), len(KINDS))) if use_kinds else None
+        # word-only kinds: X's first n_features columns are the char n-grams', and teach them nothing
+        kind_skip = 0 if self.config.kind_chars or not use_kinds else features.n_features
+        X_kinds = X[:, kind_skip:].tocsr() if kind_skip else X
         if n_folds >= 2:
             for k, (tr, te) in enumerate(GroupKFold(n_splits=n_folds).split(X, y, line_group)):
                 model = self._line_model().fit(X[tr], y[tr], sample_weight=w[tr])
                 oof[te] = model.decision_function(X[te])
                 if use_kinds:
-                    coef, intercept = fit_kinds(self._line_model(), X, kind_y, tr)
+                    coef, intercept = fit_kinds(self._line_model(), X_kinds, kind_y, tr, kind_skip)
                     kind_oof[te] = X[te] @ coef + intercept
                 log(f"pass 1, fold {k + 1}/{n_folds} done ({time.perf_counter() - t0:.1f}s)")
         line_model = self._line_model().fit(X, y, sample_weight=w)
         kind_coef = kind_intercept = None
         if use_kinds:
-            kind_coef, kind_intercept = fit_kinds(self._line_model(), X, kind_y, np.arange(len(lines)))
+            kind_coef, kind_intercept = fit_kinds(self._line_model(), X_kinds, kind_y, np.arange(len(lines)),
+                                                  kind_skip)
         if n_folds < 2:  # a single site: in-sample scores are all there is
             oof = line_model.decision_function(X)
             if use_kinds:
@@ -244,6 +252,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         self.line_model_ = line_model
         self.kind_coef_ = kind_coef
         self.kind_intercept_ = kind_intercept
+        self.kind_first_ = len(features.char_orders) if kind_skip else 0
         self.overlap_ = bool(self.config.overlap)
         self.context_model_ = context
         self.classes_ = np.array([str(lab) for lab in LABELS])
@@ -292,7 +301,8 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             span = lines[a:b]
             shape[a:b] = shape_features(span) if k is None else fast.shape_features(k, span)
             s = None if k is None else fast.text_score(k, self.features_, span, coef, intercept, shape[a:b],
-                                                       kind_coef, kind_intercept, tokens)
+                                                       kind_coef, kind_intercept, tokens,
+                                                       getattr(self, "kind_first_", 0))
             if s is None:
                 tokens = None
                 score[a:b] = self.features_.score(span, coef, intercept, shape[a:b])
@@ -403,7 +413,9 @@ def _pass2_array(lines, offsets, score, shape, repeats, kinds, overlap: bool, pr
         if not fast.overlap_features(k, tokens, score, offsets, cols):
             cols[:] = overlap_features(lines, score, offsets, prefix)
     if kinds is not None:
-        kind_features(kind_probs(kinds), offsets, out=ctx[:, ctx.shape[1] - kind_extra:])
+        probs, cols = kind_probs(kinds), ctx[:, ctx.shape[1] - kind_extra:]
+        if not fast.kind_features(k, probs, offsets, cols):
+            kind_features(probs, offsets, out=cols)
     return ctx
 
 

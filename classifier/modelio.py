@@ -29,7 +29,9 @@ __all__ = ["ModelError", "FORMAT_VERSION", "save_model", "load_model", "read_mod
            "bundled_model_path", "bundled_file", "file_sha256", "write_sha256", "SKOPS_TYPES"]
 
 #: Bump when the saved dict or the estimator's attributes change incompatibly.
-FORMAT_VERSION = 5  # 4: pass-1 line kinds (kind_coef_, kind_intercept_); 5: overlap_
+FORMAT_VERSION = 5  # 4: pass-1 line kinds (kind_coef_, kind_intercept_); 5: overlap_. The optional
+# kind_first_ (word-only kinds) needs no new format: it only lets the kernel skip rows that are 0,
+# so code that ignores it computes the same numbers.
 #: Formats this package reads: formats 3 and 4 are models without the overlap columns (3
 #: also without line kinds).
 READABLE_FORMATS = (3, 4, 5)

@@ -94,3 +94,14 @@ def test_fit_kinds_ignores_rows_without_a_kind():
     y[:5] = -1  # kind 0 unknown: only kind 2 is left
     coef, intercept = fit_kinds(SGDClassifier(loss="log_loss", random_state=0), X, y, np.arange(len(y)))
     assert intercept.argmax() == 2 and not coef.any()
+
+
+def test_fit_kinds_pads_the_columns_left_out_with_zero_rows():
+    from scipy import sparse
+    from sklearn.linear_model import SGDClassifier
+    X, y = _kind_data(list(range(len(KINDS))))
+    coef, intercept = fit_kinds(SGDClassifier(loss="log_loss", random_state=0), X, y, np.arange(len(y)), pad=3)
+    assert coef.shape == (3 + X.shape[1], len(KINDS)) and coef.flags.c_contiguous
+    assert not coef[:3].any()
+    wide = sparse.hstack([sparse.csr_matrix(np.ones((X.shape[0], 3))), X]).tocsr()
+    assert ((wide @ coef + intercept).argmax(axis=1) == y).all()

@@ -161,6 +161,44 @@ def test_line_kinds_can_be_switched_off(small_config, train_pages):
     assert model.kind_coef_ is None
 
 
+def _fit_kinds_model(config, pages):
+    return LineClassifier(config).fit([p.lines for p in pages], [p.labels for p in pages], [p.group for p in pages],
+                                      categories=[p.categories for p in pages])
+
+
+def test_word_only_kinds_learn_nothing_from_char_n_grams(small_config, train_pages):
+    model = _fit_kinds_model(dataclasses.replace(small_config, kind_chars=False), train_pages)
+    n = model.features_.n_features
+    assert model.kind_first_ == len(model.features_.char_orders)
+    assert not model.kind_coef_[:n].any()
+    assert (model.kind_coef_[n:] != 0).any(axis=0).all()
+
+
+def test_kinds_with_char_n_grams_read_every_block(small_config, train_pages):
+    model = _fit_kinds_model(dataclasses.replace(small_config, kind_chars=True), train_pages)
+    assert model.kind_first_ == 0
+    assert model.kind_coef_[:model.features_.n_features].any()
+
+
+def test_word_only_kinds_predict_alike_with_and_without_kernels(small_config, train_pages, heldout_pages,
+                                                                monkeypatch):
+    model = _fit_kinds_model(dataclasses.replace(small_config, kind_chars=False), train_pages)
+    pages = [p.lines for p in heldout_pages]
+    monkeypatch.delenv("LINESIFT_NO_SPEEDUPS", raising=False)
+    compiled = model.predict_proba_pages(pages)
+    monkeypatch.setenv("LINESIFT_NO_SPEEDUPS", "1")
+    assert all(np.array_equal(a, b) for a, b in zip(compiled, model.predict_proba_pages(pages)))
+
+
+def test_a_kinds_model_made_before_word_only_kinds_predicts_as_before(small_config, train_pages, tmp_path):
+    model = _fit_kinds_model(dataclasses.replace(small_config, kind_chars=True), train_pages)
+    expected = model.predict_proba(train_pages[0].lines)
+    del model.kind_first_  # models of format 4 and 5 predate the attribute
+    path = tmp_path / "v5.joblib"
+    joblib.dump(_payload(model, format_version=5), path)
+    np.testing.assert_array_equal(load_model(path).predict_proba(train_pages[0].lines), expected)
+
+
 def test_categories_not_matching_lines_raise_value_error(small_config):
     with pytest.raises(ValueError, match="one category per line"):
         LineClassifier(small_config).fit([["Home", "Story."]] * 2, [["boilerplate", "content"]] * 2, ["a", "b"],

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from classifier import fast
 from classifier.context import context_features
 from classifier.features import SHAPE_NAMES, TextFeatures, shape_features
+from classifier.kinds import KIND_COLUMNS, KINDS, kind_features, kind_probs
 from classifier.lines import normalise
 from classifier.model import load_bundled
 from classifier.overlap import OVERLAP_COLUMNS, overlap_features
@@ -95,16 +96,41 @@ def test_text_score_matches_numpy_for_other_settings(k, orders, prefix, dtype):
 
 
 @pytest.mark.parametrize("page", _pages())
-def test_kind_scores_match_numpy(k, page):
+@pytest.mark.parametrize("words_only", [False, True])
+def test_kind_scores_match_numpy(k, page, words_only):
     features = TextFeatures(n_features=2**12).fit([])
     rng = np.random.RandomState(2)
     coef = rng.normal(size=features.n_features_out_)
     kind_coef = rng.normal(size=(features.n_features_out_, 7)).astype(np.float32)
     kind_intercept = rng.normal(size=7)
+    first = 0
+    if words_only:  # Config(kind_chars=False): the char rows are zero, and the kernel skips them
+        kind_coef[:features.n_features] = 0.0
+        first = len(features.char_orders)
     shape = shape_features(page)
-    score, kinds = fast.text_score(k, features, page, coef, 0.25, shape, kind_coef, kind_intercept)
+    score, kinds = fast.text_score(k, features, page, coef, 0.25, shape, kind_coef, kind_intercept,
+                                   kind_first=first)
     assert np.array_equal(score, features.score(page, coef, 0.25, shape))
     assert np.array_equal(kinds, features.score_kinds(page, kind_coef, kind_intercept, shape))
+
+
+def test_word_only_kind_scores_skip_the_char_rows(k):
+    features = TextFeatures(n_features=2**10).fit([])
+    coef = np.zeros(features.n_features_out_)
+    kind_coef = np.zeros((features.n_features_out_, 7), dtype=np.float32)
+    kind_coef[:features.n_features] = 1.0  # would count every char n-gram, if they were read
+    _, kinds = fast.text_score(k, features, ["Home"], coef, 0.0, shape_features(["Home"]), kind_coef, np.zeros(7),
+                               kind_first=len(features.char_orders))
+    assert not kinds.any()
+
+
+def test_text_sums_refuses_kinds_that_start_past_the_word_block(k):
+    features = TextFeatures(n_features=2**10).fit([])
+    coef = np.zeros(features.n_features_out_)
+    kind_coef = np.zeros((features.n_features_out_, 7), dtype=np.float32)
+    with pytest.raises(ValueError, match="bad arguments"):
+        fast.text_score(k, features, ["Home"], coef, 0.0, shape_features(["Home"]), kind_coef, np.zeros(7),
+                        kind_first=len(features.char_orders) + 1)
 
 
 def test_kind_scores_need_float32_rows_in_c_order(k):
@@ -171,6 +197,34 @@ def test_context_features_match_numpy(k, sizes):
     shape = shape_features(lines)
     assert np.array_equal(fast.context_features(k, score, shape, offsets, repeats),
                           context_features(score, shape, offsets, repeats))
+
+
+@pytest.mark.parametrize("sizes", [[1], [0, 3, 0, 0, 200, 1, 2], [150] * 4, [0], [2, 1, 1, 0]])
+def test_kind_features_match_numpy(k, sizes):
+    rng = np.random.RandomState(sum(sizes))
+    probs = kind_probs(rng.normal(scale=4.0, size=(sum(sizes), len(KINDS))))
+    probs[::5] = np.round(probs[::5] * 4) / 4  # values that fall on rounding ties in fixed point
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    full = np.full((len(probs), 3 + len(KINDS) * KIND_COLUMNS), np.nan, order="F")
+    assert fast.kind_features(k, probs, offsets, full[:, 3:])
+    assert np.array_equal(full[:, 3:], kind_features(probs, offsets))
+    assert np.isnan(full[:, :3]).all()  # only its own columns are written
+
+
+def test_kind_features_without_the_kernel_are_left_to_numpy():
+    out = np.full((2, KIND_COLUMNS), np.nan, order="F")
+    assert not fast.kind_features(object(), np.full((2, 1), 1.0), np.array([0]), out)  # a build without kind_cols
+    assert np.isnan(out).all()
+
+
+def test_kind_kernel_refuses_lines_before_the_first_page(k):
+    with pytest.raises(ValueError, match="bad arguments"):
+        fast.kind_features(k, np.full((2, 1), 1.0), np.array([1]), np.empty((2, KIND_COLUMNS), order="F"))
+
+
+def test_kind_kernel_refuses_unsorted_offsets(k):
+    with pytest.raises(ValueError, match="bad arguments"):
+        fast.kind_features(k, np.full((3, 1), 1.0), np.array([0, 2, 1]), np.empty((3, KIND_COLUMNS), order="F"))
 
 
 def _overlap_c(k, lines, score, offsets, calls=1, prefix=200):
