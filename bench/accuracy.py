@@ -19,6 +19,7 @@ the same pages. Needs ../shared/data; nothing here is used by the tests.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -78,6 +79,15 @@ def score_all(name, pages, ours_probs, rows, group_key=None):
                          "content_precision": s["content"]["precision"],
                          "content_recall": s["content"]["recall"], "accuracy": s["accuracy"],
                          "shingle_f1": s["shingle"]["f1"]})
+
+
+def recipe(model) -> Config:
+    """The Config a model was trained with. A model pickled before a Config field existed gets
+    that field's class default on loading, so the fields are set from what the model holds."""
+    config = dataclasses.replace(model.config, overlap=bool(getattr(model, "overlap_", False)))
+    if getattr(model, "kind_coef_", None) is not None:  # it learned kinds: from which n-grams?
+        config = dataclasses.replace(config, kinds=True, kind_chars=getattr(model, "kind_first_", 0) == 0)
+    return config
 
 
 def wcxb_cv(folds: int, rows: list, config: Config) -> None:
@@ -149,8 +159,7 @@ def main(argv=None) -> int:
     rows: list = []
     bundled(rows, args.model)
     if not args.skip_cv:
-        # the recipe of the model scored above, with the seed it was trained with
-        wcxb_cv(args.folds, rows, load_model(args.model).config)
+        wcxb_cv(args.folds, rows, recipe(load_model(args.model)))
     print_table(rows)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

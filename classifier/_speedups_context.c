@@ -199,6 +199,8 @@ ls_kind_cols(PyObject *self, PyObject *args)
     const int64_t *offsets = off_b.buf, *shifts = sh_b.buf, *radii = ra_b.buf;
     double *out = out_b.buf;
     int bad = k < 1 || k > 64 || pr_b.len != n * k * (Py_ssize_t)sizeof(double)
+              || off_b.len % (Py_ssize_t)sizeof(int64_t) || sh_b.len % (Py_ssize_t)sizeof(int64_t)
+              || ra_b.len % (Py_ssize_t)sizeof(int64_t)
               || out_b.len != n * k * (1 + n_shifts + n_radii) * (Py_ssize_t)sizeof(double)
               || (n > 0 && (n_pages == 0 || offsets[0] != 0));
     for (Py_ssize_t p = 0; p < n_pages && !bad; p++)

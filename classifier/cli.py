@@ -334,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also train on N random 1-8-line windows of every page: better on inputs of a "
                         "few lines, slightly worse on whole pages (default 0)")
     p.add_argument("--no-kinds", dest="kinds", action="store_false",
-                   help="learn no line kinds (the previous bundled recipe): prediction ~1.1-1.2x faster, "
+                   help="learn no line kinds (the previous bundled recipe): prediction ~1.1-1.3x faster, "
                         "less accurate on pages like our corpus's. Kinds are learned only from pages with "
                         "categories, such as the bundled train split")
     p.add_argument("--kinds", dest="kinds", action="store_true", default=True,

@@ -50,8 +50,10 @@ def _module():
     except ImportError:
         return None
     if (_speedups.NODE_SIZE != NODE_DTYPE.itemsize or _speedups.COUNT_WIDTH != len(COUNT_NAMES)
-            or not hasattr(_speedups, "overlap_cols")):
-        return None  # a stale build from another version of this file
+            or not hasattr(_speedups, "overlap_cols") or not hasattr(_speedups, "kind_cols")):
+        # a stale build from another version of this file (one without kind_cols also lacks
+        # text_sums' kind_first argument, which the bundled model's word-only kinds need)
+        return None
     return _speedups
 
 
@@ -191,6 +193,8 @@ def kind_features(k, probs: np.ndarray, offsets: np.ndarray, out: np.ndarray) ->
     kernel = getattr(k, "kind_cols", None)
     if kernel is None or not out.T.flags.c_contiguous or out.dtype != np.float64:
         return False
+    if probs.ndim != 2 or out.shape != (len(probs), probs.shape[1] * K.KIND_COLUMNS):
+        raise ValueError(f"kind_features: {out.shape} columns for {probs.shape} kind probabilities")
     kernel(np.ascontiguousarray(probs, dtype=np.float64), probs.shape[1],
            np.ascontiguousarray(offsets, dtype=np.int64), np.array(K.KIND_SHIFTS, dtype=np.int64),
            np.array(K.KIND_RADII, dtype=np.int64), K._MISSING, out.T)

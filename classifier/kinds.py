@@ -11,7 +11,7 @@ more prose" is an article: pass 2 sees the kinds of each line and of its neighbo
 Only pages that carry categories teach the kinds (other pages still get kind scores, and pass 2
 learns from them as from any line); an unknown category teaches nothing. On by default and in
 the bundled model (``Config.kinds``; ``train --no-kinds`` leaves them out): more accurate on pages
-like our corpus's, prediction about 1.1-1.2x slower (README, "Line kinds").
+like our corpus's, prediction about 1.1-1.3x slower (README, "Line kinds").
 
 >>> kind_targets(["title", "teaser", "no-such-category", "body"]).tolist()
 [1, 3, -1, 0]
@@ -111,7 +111,8 @@ def kind_features(probs: np.ndarray, offsets: np.ndarray, out: np.ndarray | None
     end = np.where(nxt < len(offsets), bounds[nxt], n)
     idx = np.arange(n)
     # Column by column, so that every write is contiguous in the F-order pass-2 array: writing
-    # (n, 7) row blocks into it with fancy indexing took ~4x longer (190 ms for 165k lines).
+    # (n, 7) row blocks into it with fancy indexing took ~3x longer (0.19 s against 0.06 s for
+    # 165k lines).
     # Windows are computed once for all kinds; the arithmetic is the same per column.
     windows = []
     for r in KIND_RADII:

@@ -68,9 +68,10 @@ class Config:
                                      # 1 window raised content F1 on 3-6-line snippets from 0.45/0.21
                                      # to 0.69/0.66 but cost ~0.015 shingle F1 on whole pages: off
     kinds: bool = True               # pass 1 also scores line kinds (kinds.py) where pages carry
-                                     # categories (our corpus): +0.011 content F1 in site CV on
-                                     # our train split (bench/corpus_cv.py, 3 fold seeds, word-only
-                                     # kinds, with the overlap columns); README, "Line kinds"
+                                     # categories (our corpus): +0.010..+0.011 content F1 in site
+                                     # CV on our train split (bench/corpus_cv.py, 3 fold seeds,
+                                     # word-only kinds, with the overlap columns); README, "Line
+                                     # kinds"
     kind_chars: bool = False         # the kinds also read the char n-grams: CV +0.004 over
                                      # word-only kinds (fold seed 0), but prediction ~1.2x slower
                                      # again, as the char entries are most of a line's n-grams

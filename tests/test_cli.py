@@ -318,11 +318,20 @@ def test_train_twice_with_the_same_seed_gives_identical_models(trained_by_cli, t
     np.testing.assert_array_equal(a.predict_proba(PAGE), b.predict_proba(PAGE))
 
 
-def test_train_learns_word_only_line_kinds_by_default(tiny_corpus, tmp_path):
-    code, _ = _train(tiny_corpus, tmp_path / "k.joblib", "--no-validate")
+@pytest.fixture(scope="module")
+def categorised_corpus(tmp_path_factory, train_pages):
+    """Pages of the bundled train split with their per-line categories, which teach line kinds."""
+    path = tmp_path_factory.mktemp("categorised") / "pages.jsonl"
+    write_jsonl(train_pages[:24], path)
+    return path
+
+
+def test_train_learns_word_only_line_kinds_by_default(categorised_corpus, tmp_path):
+    code, _ = _train(categorised_corpus, tmp_path / "k.joblib", "--no-validate")
     assert code == 0
-    config = load_model(tmp_path / "k.joblib").config
-    assert config.kinds is True and config.kind_chars is False
+    model = load_model(tmp_path / "k.joblib")
+    assert model.config.kinds is True and model.config.kind_chars is False
+    assert model.kind_coef_ is not None and model.kind_first_ == len(model.features_.char_orders)
 
 
 def test_train_kinds_flag_is_still_accepted(tiny_corpus, tmp_path):
@@ -331,17 +340,19 @@ def test_train_kinds_flag_is_still_accepted(tiny_corpus, tmp_path):
     assert load_model(tmp_path / "k.joblib").config.kinds is True
 
 
-def test_train_no_kinds_flag_trains_without_line_kinds(tiny_corpus, tmp_path):
-    code, _ = _train(tiny_corpus, tmp_path / "n.joblib", "--no-kinds", "--no-validate")
+def test_train_no_kinds_flag_trains_without_line_kinds(categorised_corpus, tmp_path):
+    code, _ = _train(categorised_corpus, tmp_path / "n.joblib", "--no-kinds", "--no-validate")
     assert code == 0
     model = load_model(tmp_path / "n.joblib")
     assert model.config.kinds is False and model.kind_coef_ is None
 
 
-def test_train_kind_chars_flag_lets_the_kinds_read_char_n_grams(tiny_corpus, tmp_path):
-    code, _ = _train(tiny_corpus, tmp_path / "c.joblib", "--kind-chars", "--no-validate")
+def test_train_kind_chars_flag_lets_the_kinds_read_char_n_grams(categorised_corpus, tmp_path):
+    code, _ = _train(categorised_corpus, tmp_path / "c.joblib", "--kind-chars", "--no-validate")
     assert code == 0
-    assert load_model(tmp_path / "c.joblib").config.kind_chars is True
+    model = load_model(tmp_path / "c.joblib")
+    assert model.config.kind_chars is True and model.kind_first_ == 0
+    assert model.kind_coef_[:model.features_.n_features].any()
 
 
 def test_train_no_overlap_flag_trains_without_the_overlap_columns(tiny_corpus, tmp_path):

@@ -190,13 +190,31 @@ def test_word_only_kinds_predict_alike_with_and_without_kernels(small_config, tr
     assert all(np.array_equal(a, b) for a, b in zip(compiled, model.predict_proba_pages(pages)))
 
 
-def test_a_kinds_model_made_before_word_only_kinds_predicts_as_before(small_config, train_pages, tmp_path):
-    model = _fit_kinds_model(dataclasses.replace(small_config, kind_chars=True), train_pages)
+def test_a_word_only_kinds_model_predicts_the_same_without_kind_first(small_config, train_pages, tmp_path):
+    # code that ignores kind_first_ (or a file without it) reads the zero char rows: same numbers
+    model = _fit_kinds_model(dataclasses.replace(small_config, kind_chars=False), train_pages)
     expected = model.predict_proba(train_pages[0].lines)
-    del model.kind_first_  # models of format 4 and 5 predate the attribute
+    del model.kind_first_
     path = tmp_path / "v5.joblib"
     joblib.dump(_payload(model, format_version=5), path)
     np.testing.assert_array_equal(load_model(path).predict_proba(train_pages[0].lines), expected)
+
+
+def test_predict_tells_the_kernel_to_skip_the_char_rows_of_word_only_kinds(small_config, train_pages,
+                                                                           monkeypatch):
+    model = _fit_kinds_model(dataclasses.replace(small_config, kind_chars=False), train_pages)
+    seen = []
+    real = model_module.fast.text_score
+
+    def spy(*args):
+        seen.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(model_module.fast, "text_score", spy)
+    monkeypatch.delenv("LINESIFT_NO_SPEEDUPS", raising=False)
+    model.predict_proba(train_pages[0].lines)
+    if model_module.fast.kernels() is not None:  # without the kernels there is nothing to skip
+        assert seen == [len(model.features_.char_orders)]
 
 
 def test_categories_not_matching_lines_raise_value_error(small_config):

@@ -61,6 +61,7 @@ def _score_c(k, features, lines, coef, intercept):
 
 def test_the_extension_loads_and_matches_this_fast_py():
     assert fast._module() is not None
+    assert hasattr(fast._module(), "kind_cols")  # what _module() checks for a stale build
 
 
 def test_kernels_are_off_when_the_environment_says_so(monkeypatch):
@@ -215,6 +216,11 @@ def test_kind_features_without_the_kernel_are_left_to_numpy():
     out = np.full((2, KIND_COLUMNS), np.nan, order="F")
     assert not fast.kind_features(object(), np.full((2, 1), 1.0), np.array([0]), out)  # a build without kind_cols
     assert np.isnan(out).all()
+
+
+def test_kind_features_refuse_an_output_of_the_wrong_shape(k):
+    with pytest.raises(ValueError, match="columns for"):
+        fast.kind_features(k, np.full((5, 7), 1 / 7), np.array([0]), np.empty((35, 7), order="F"))
 
 
 def test_kind_kernel_refuses_lines_before_the_first_page(k):
