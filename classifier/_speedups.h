@@ -5,6 +5,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 
 #define HASH_M 0x9E3779B97F4A7C15ull
 
@@ -23,6 +24,21 @@ ls_line(PyObject *lines, Py_ssize_t l)
         return NULL;
 #endif
     return line;
+}
+
+/* The page offsets of a batch of n lines (each page's first line; empty pages allowed), as the
+ * pass-2 kernels read them: 0 when they are sorted line numbers in [0, n] and, if there are
+ * lines, the first page starts at line 0; 1 when it does not; 2 when they are not sorted line
+ * numbers. */
+static inline int
+ls_check_offsets(const int64_t *offsets, Py_ssize_t n_pages, Py_ssize_t n)
+{
+    if (n > 0 && (n_pages == 0 || offsets[0] != 0))
+        return 1;
+    for (Py_ssize_t p = 0; p < n_pages; p++)
+        if (offsets[p] < 0 || offsets[p] > n || (p > 0 && offsets[p] < offsets[p - 1]))
+            return 2;
+    return 0;
 }
 
 /* In _speedups_text.c: grow a PyMem buffer to at least `want` items of `size` bytes (0, or -1

@@ -1,6 +1,5 @@
 /* Pass-2 kernel of classifier/_speedups (see _speedups.c): context.context_features. */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_speedups.h"
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
@@ -9,13 +8,13 @@
 /* context_cols                                                                              */
 
 /* _exact_cumsum of context.py: fixed-point (round half to even, as numpy.round) running sums
- * with a leading 0. */
+ * with a leading 0, of v[0], v[stride], ... (n values). */
 static void
-fixed_cumsum(const double *v, Py_ssize_t n, double scale, int64_t *cs)
+fixed_cumsum(const double *v, Py_ssize_t n, Py_ssize_t stride, double scale, int64_t *cs)
 {
     cs[0] = 0;
     for (Py_ssize_t i = 0; i < n; i++)
-        cs[i + 1] = cs[i] + (int64_t)nearbyint(v[i] * scale);
+        cs[i + 1] = cs[i] + (int64_t)nearbyint(v[i * stride] * scale);
 }
 
 /* _window_mean of context.py */
@@ -57,9 +56,7 @@ ls_context_cols(PyObject *self, PyObject *args)
               || te_b.len != sc_b.len || ma_b.len != sc_b.len || dense_r < 0
               || out_b.len != n * n_cols * (Py_ssize_t)sizeof(double)
               || n_cols != 25 + 2 * N_NEIGHBOURS + 4 * N_RADII + 2 + 9
-              || (n > 0 && (n_pages == 0 || offsets[0] != 0));
-    for (Py_ssize_t p = 0; p < n_pages && !bad; p++)
-        bad = offsets[p] < 0 || offsets[p] > n || (p > 0 && offsets[p] < offsets[p - 1]);
+              || ls_check_offsets(offsets, n_pages, n);
     if (bad) {
         PyErr_SetString(PyExc_ValueError, "context_cols: bad arguments");
         goto done;
@@ -73,10 +70,10 @@ ls_context_cols(PyObject *self, PyObject *args)
         PyErr_NoMemory();
         goto done;
     }
-    fixed_cumsum(prob, n, 1048576.0, cs_prob);
-    fixed_cumsum(chars, n, 1048576.0, cs_chars);
-    fixed_cumsum(term, n, 1048576.0, cs_term);
-    fixed_cumsum(mass, n, 256.0, cs_mass);
+    fixed_cumsum(prob, n, 1, 1048576.0, cs_prob);
+    fixed_cumsum(chars, n, 1, 1048576.0, cs_chars);
+    fixed_cumsum(term, n, 1, 1048576.0, cs_term);
+    fixed_cumsum(mass, n, 1, 256.0, cs_mass);
 #define COL(j) (out + (Py_ssize_t)(j) * n)
     for (Py_ssize_t p = 0; p < n_pages; p++) {
         Py_ssize_t start = offsets[p], end = p + 1 < n_pages ? offsets[p + 1] : n;
@@ -202,9 +199,7 @@ ls_kind_cols(PyObject *self, PyObject *args)
               || off_b.len % (Py_ssize_t)sizeof(int64_t) || sh_b.len % (Py_ssize_t)sizeof(int64_t)
               || ra_b.len % (Py_ssize_t)sizeof(int64_t)
               || out_b.len != n * k * (1 + n_shifts + n_radii) * (Py_ssize_t)sizeof(double)
-              || (n > 0 && (n_pages == 0 || offsets[0] != 0));
-    for (Py_ssize_t p = 0; p < n_pages && !bad; p++)
-        bad = offsets[p] < 0 || offsets[p] > n || (p > 0 && offsets[p] < offsets[p - 1]);
+              || ls_check_offsets(offsets, n_pages, n);
     for (Py_ssize_t s = 0; s < n_shifts && !bad; s++)
         bad = shifts[s] < -(1 << 30) || shifts[s] > (1 << 30);  /* i + shift cannot overflow */
     for (Py_ssize_t r = 0; r < n_radii && !bad; r++)
@@ -219,9 +214,7 @@ ls_kind_cols(PyObject *self, PyObject *args)
     }
 #define COL(j) (out + (Py_ssize_t)(j) * n)
     for (Py_ssize_t c = 0; c < k; c++) {
-        cs[0] = 0;
-        for (Py_ssize_t i = 0; i < n; i++)
-            cs[i + 1] = cs[i] + (int64_t)nearbyint(probs[i * k + c] * 1048576.0);
+        fixed_cumsum(n > 0 ? probs + c : probs, n, k, 1048576.0, cs);  /* column c of the C-order rows */
         for (Py_ssize_t p = 0; p < n_pages; p++) {
             Py_ssize_t start = offsets[p], end = p + 1 < n_pages ? offsets[p + 1] : n;
             for (Py_ssize_t i = start; i < end; i++) {

@@ -65,15 +65,11 @@ ls_overlap_cols(PyObject *self, PyObject *args)
             goto done;
         }
     }
-    if (n > 0 && (n_pages == 0 || offsets[0] != 0)) {
-        PyErr_SetString(PyExc_ValueError, "overlap_cols: the first page must start at line 0");
+    int offsets_bad = ls_check_offsets(offsets, n_pages, n);
+    if (offsets_bad) {
+        PyErr_SetString(PyExc_ValueError, offsets_bad == 1 ? "overlap_cols: the first page must start at line 0"
+                                                           : "overlap_cols: offsets must be sorted line numbers");
         goto done;
-    }
-    for (Py_ssize_t p = 0; p < n_pages; p++) {
-        if (offsets[p] < 0 || offsets[p] > n || (p > 0 && offsets[p] < offsets[p - 1])) {
-            PyErr_SetString(PyExc_ValueError, "overlap_cols: offsets must be sorted line numbers");
-            goto done;
-        }
     }
     for (Py_ssize_t p = 0; p < n_pages; p++) {
         Py_ssize_t a = offsets[p], b = p + 1 < n_pages ? offsets[p + 1] : n;

@@ -10,7 +10,7 @@ import numpy as np
 
 from .features import SHAPE_NAMES
 
-__all__ = ["context_features", "page_ids", "NEIGHBOURS", "RADII"]
+__all__ = ["context_features", "page_ids", "page_bounds", "NEIGHBOURS", "RADII"]
 
 
 def page_ids(offsets: np.ndarray, n: int) -> np.ndarray:
@@ -20,6 +20,22 @@ def page_ids(offsets: np.ndarray, n: int) -> np.ndarray:
     [0, 0, 2, 2, 2, 3]
     """
     return np.searchsorted(offsets, np.arange(n), side="right") - 1
+
+
+def page_bounds(offsets: np.ndarray, n: int):
+    """(page, start, end) of each of n lines: its page number, its page's first line and the
+    line after its page's last.
+
+    >>> [a.tolist() for a in page_bounds(np.array([0, 2, 2, 5]), 6)]
+    [[0, 0, 2, 2, 2, 3], [0, 0, 2, 2, 2, 5], [2, 2, 5, 5, 5, 6]]
+    """
+    page = page_ids(offsets, n)
+    bounds = np.append(offsets, n)
+    start = bounds[page]
+    # a page ends where the next non-empty page starts; offsets are sorted, so this is the next
+    # offset greater than the page's own start
+    nxt = np.searchsorted(offsets, start, side="right")
+    return page, start, np.where(nxt < len(offsets), bounds[nxt], n)
 
 
 def _exact_cumsum(values: np.ndarray, scale: float = 2.0**20) -> np.ndarray:
@@ -67,14 +83,8 @@ def context_features(score: np.ndarray, shape: np.ndarray, offsets: np.ndarray,
     end for the caller to fill (kinds.kind_features), so the trees get one array without a copy.
     """
     n = len(score)
-    page = page_ids(offsets, n)
+    page, start, end = page_bounds(offsets, n)
     bounds = np.append(offsets, n)
-    start = bounds[page]
-    end = np.empty(n, dtype=np.int64)
-    # a page ends where the next non-empty page starts; offsets are sorted, so this is the next
-    # offset greater than the page's own start
-    nxt = np.searchsorted(offsets, start, side="right")
-    end[:] = np.where(nxt < len(offsets), bounds[nxt], n)
     idx = np.arange(n)
     plen = (end - start).astype(np.float64)
     score = np.clip(score, -30, 30)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .context import page_ids
+from .context import page_bounds
 
 __all__ = ["KINDS", "CATEGORY_KIND", "kind_targets", "fit_kinds", "kind_probs", "kind_features", "KIND_SHIFTS",
            "KIND_RADII", "KIND_COLUMNS"]
@@ -104,11 +104,7 @@ def kind_features(probs: np.ndarray, offsets: np.ndarray, out: np.ndarray | None
     n, k = probs.shape
     if out is None:
         out = np.empty((n, k * KIND_COLUMNS), order="F")
-    page = page_ids(offsets, n)
-    bounds = np.append(offsets, n)
-    start = bounds[page]
-    nxt = np.searchsorted(offsets, start, side="right")
-    end = np.where(nxt < len(offsets), bounds[nxt], n)
+    _, start, end = page_bounds(offsets, n)
     idx = np.arange(n)
     # Column by column, so that every write is contiguous in the F-order pass-2 array: writing
     # (n, 7) row blocks into it with fancy indexing took ~3x longer (0.19 s against 0.06 s for
