@@ -12,6 +12,8 @@ What it measures (protocol in the README, "Validation protocol"):
    and predicts the held-out domains. Reported overall and per page type.
 2. The bundled model (models/default.joblib) on our bundled test split, on the out-of-source
    sets it never saw (l3s-gn1, dragnet, cleaneval) and on the seed page (lines right of 45).
+Rows marked "+ sites" predict the same pages with their site keys (`evaluate --site-memory`:
+pages of one site, or wcxb domain, inform each other); the baselines have no such mode.
 Every row also shows the C4 line rule and keep-all (and jusText on the lines if installed) on
 the same pages. Needs ../shared/data; nothing here is used by the tests.
 """
@@ -63,10 +65,10 @@ def _row(name: str, report) -> dict:
             "accuracy": o["accuracy"], "shingle_f1": o["shingle"]["f1"]}
 
 
-def score_all(name, pages, ours_probs, rows, group_key=None):
-    """Score ours and every baseline on the same pages; append table rows."""
+def score_all(name, pages, ours_probs, rows, group_key=None, baselines=True):
+    """Score ours and (unless baselines is False) every baseline on the same pages; append table rows."""
     methods = {"linesift": ours_probs}
-    for bname, fn in _baselines().items():
+    for bname, fn in _baselines().items() if baselines else ():
         methods[bname] = [fn(p) for p in pages]
     for method, probs in methods.items():
         report = evaluate_pages(pages, probs, DEFAULT_THRESHOLD, (group_key,) if group_key else ())
@@ -84,7 +86,8 @@ def score_all(name, pages, ours_probs, rows, group_key=None):
 def recipe(model) -> Config:
     """The Config a model was trained with. A model pickled before a Config field existed gets
     that field's class default on loading, so the fields are set from what the model holds."""
-    config = dataclasses.replace(model.config, overlap=bool(getattr(model, "overlap_", False)))
+    config = dataclasses.replace(model.config, overlap=bool(getattr(model, "overlap_", False)),
+                                 site_columns=getattr(model, "site_model_", None) is not None)
     if getattr(model, "kind_coef_", None) is not None:  # it learned kinds: from which n-grams?
         config = dataclasses.replace(config, kinds=True, kind_chars=getattr(model, "kind_first_", 0) == 0)
     return config
@@ -99,6 +102,7 @@ def wcxb_cv(folds: int, rows: list, config: Config) -> None:
     domains = sorted({p.group for p in wcxb})
     fold_of = {d: i % folds for i, d in enumerate(np.random.RandomState(0).permutation(domains))}
     probs = [None] * len(wcxb)
+    probs_sites = [None] * len(wcxb)
     for k in range(folds):
         t0 = time.perf_counter()
         train = ours + readability + [p for p in wcxb if fold_of[p.group] != k]
@@ -109,8 +113,12 @@ def wcxb_cv(folds: int, rows: list, config: Config) -> None:
                                              categories=[p.categories for p in train])
         for i, pr in zip(test_idx, model.predict_proba_pages([wcxb[i].lines for i in test_idx])):
             probs[i] = pr
+        for i, pr in zip(test_idx, model.predict_proba_pages([wcxb[i].lines for i in test_idx],
+                                                             sites=[wcxb[i].group for i in test_idx])):
+            probs_sites[i] = pr
         _log(f"wcxb fold {k + 1}/{folds}: {len(test_idx)} held-out pages ({time.perf_counter() - t0:.0f}s)")
     score_all("wcxb-dev (domain CV)", wcxb, probs, rows, "kind")
+    score_all("wcxb-dev (domain CV) + sites", wcxb, probs_sites, rows, None, baselines=False)
 
 
 def bundled(rows: list, path: Path = ROOT / "models" / "default.joblib") -> None:
@@ -124,6 +132,9 @@ def bundled(rows: list, path: Path = ROOT / "models" / "default.joblib") -> None
         probs = model.predict_proba_pages([p.lines for p in pages])
         _log(f"{name}: {len(pages)} pages ({time.perf_counter() - t0:.1f}s)")
         score_all(name, pages, probs, rows, key)
+        # pages grouped by site (site, meta.domain or URL host), as `evaluate --site-memory` does
+        probs = model.predict_proba_pages([p.lines for p in pages], sites=[p.group for p in pages])
+        score_all(f"{name} + sites", pages, probs, rows, key, baselines=False)
     seed = read_pages([SHARED / "seed" / "page.jsonl"])[0]
     pred = model.predict_proba(seed.lines) >= DEFAULT_THRESHOLD
     right = int(np.sum(pred == (np.asarray(seed.labels) == "content")))

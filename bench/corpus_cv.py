@@ -10,6 +10,7 @@ instrument for corpus and model choices.
     python bench/corpus_cv.py --save oof.npz        # also keep the out-of-fold P(content)
     python bench/corpus_cv.py --load oof.npz        # re-print a saved run (same train.jsonl)
     python bench/corpus_cv.py --worst 8 --json cv.json
+    python bench/corpus_cv.py --sites               # held-out pages predicted with their sites
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ def main(argv=None) -> int:
     ap.add_argument("--save", help="write the out-of-fold P(content) to this .npz")
     ap.add_argument("--load", help="read out-of-fold P(content) from this .npz instead of training")
     ap.add_argument("--json", help="write the numbers to this JSON file")
+    ap.add_argument("--sites", action="store_true",
+                    help="predict each held-out site's pages together, with their site keys (--site-memory)")
     args = ap.parse_args(argv)
     if "test.jsonl" in Path(args.data).name:
         ap.error("the test split is never used for choices; run this on train data")
@@ -103,11 +106,12 @@ def main(argv=None) -> int:
             ap.error(f"{args.load} was computed on other data (corpus {data['digest']}, now {digest})")
         probs = [data[f"p{i}"] for i in range(len(pages))]
     else:
-        probs = score_out_of_fold(pages, args.folds, args.seed)
+        probs = score_out_of_fold(pages, args.folds, args.seed, sites=args.sites)
         if args.save:
             np.savez_compressed(args.save, digest=digest, **{f"p{i}": pr for i, pr in enumerate(probs)})
     print(f"{args.data}: {len(pages)} pages, {len({p.group for p in pages})} sites, corpus {digest}, "
-          f"{args.folds} site-grouped folds, seed {args.seed}, threshold {args.threshold}")
+          f"{args.folds} site-grouped folds, seed {args.seed}, threshold {args.threshold}"
+          + (", with sites" if args.sites else ""))
     out = report(pages, probs, args.threshold, args.worst)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1), encoding="utf-8")

@@ -47,8 +47,11 @@ def fold_of_sites(pages, folds: int, seed: int) -> dict[str, int]:
     return {sites[j]: k % folds for k, j in enumerate(order)}
 
 
-def score_out_of_fold(pages, folds: int = FOLDS, seed: int = 0, prefix: str = "") -> list[np.ndarray]:
-    """P(content) per line of every page from a model trained on the other folds' sites (no cache)."""
+def score_out_of_fold(pages, folds: int = FOLDS, seed: int = 0, prefix: str = "",
+                      sites: bool = False) -> list[np.ndarray]:
+    """P(content) per line of every page from a model trained on the other folds' sites (no cache).
+    sites: predict each fold's pages with their site keys (the pages of a held-out site inform
+    each other, as with `evaluate --site-memory`)."""
     fold_of = fold_of_sites(pages, folds, seed)
     out: list = [None] * len(pages)
     for k in range(folds):
@@ -58,7 +61,8 @@ def score_out_of_fold(pages, folds: int = FOLDS, seed: int = 0, prefix: str = ""
         model = LineClassifier(Config(random_state=seed)).fit(
             [p.lines for p in fit], [p.labels for p in fit], [p.group for p in fit],
             categories=[p.categories for p in fit])
-        for i, pr in zip(held, model.predict_proba_pages([pages[i].lines for i in held])):
+        keys = [pages[i].group for i in held] if sites else None
+        for i, pr in zip(held, model.predict_proba_pages([pages[i].lines for i in held], sites=keys)):
             out[i] = pr
         _log(f"{prefix}fold {k + 1}/{folds}: {len(held)} pages scored ({time.perf_counter() - t0:.0f}s)")
     return out

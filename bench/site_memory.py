@@ -1,5 +1,10 @@
 """Site memory (classifier/sitememory.py): choose its constants on dev data, then measure it.
 
+The post-pass is what `sites=` does for a model WITHOUT a site model (made before
+Config.site_columns, or trained with --no-site-columns); the bundled model reads the site
+columns instead (`bench/corpus_cv.py --sites`, `bench/accuracy.py`'s "+ sites" rows). The rows
+below apply the post-pass to plain predictions whatever the model holds.
+
     python bench/site_memory.py            # ~6 min the first time (dev predictions), then ~2 min
 
 1. Dev (choosing): out-of-fold P(content) on our train split (bench/devsplit.py: 5 folds grouped

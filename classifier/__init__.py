@@ -80,20 +80,14 @@ def predict_pages(pages, threshold=None, sites=None):
     gets the same labels as alone. A str is refused (TypeError: it is one page, use predict);
     errors name the page, e.g. "page 2: line 0 is int, expected str".
 
-    ``sites`` (optional, one site key such as the URL host per page, or None) turns on site
-    memory: lines recurring on many pages of one site in the batch count as boilerplate
-    evidence (see classifier.sitememory).
+    ``sites`` (optional, one site key such as the URL host per page, or None): pages of one
+    site inform each other, as lines recurring on many of a site's pages are likely template
+    (LineClassifier.predict_proba_pages). A page's labels then depend on the batch.
     """
     m = default_model()
-    if sites is None:
-        return m.predict_pages(pages) if threshold is None else m.predict_pages(pages, threshold)
-    from .labels import labels_from_proba
-    from .lines import as_pages
-    from .model import DEFAULT_THRESHOLD
-    from .sitememory import apply_site_memory
-    pages = as_pages(pages)
-    probs = apply_site_memory(pages, m.predict_proba_pages(pages), list(sites))
-    return [labels_from_proba(p, DEFAULT_THRESHOLD if threshold is None else threshold) for p in probs]
+    if threshold is None:
+        return m.predict_pages(pages, sites=sites)
+    return m.predict_pages(pages, threshold, sites=sites)
 
 
 def clean(text, threshold=None):

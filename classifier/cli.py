@@ -95,7 +95,11 @@ def _atomic_output(target: Path):
 
 
 def cmd_predict(args) -> int:
+    if args.site is not None and not args.site.strip():
+        raise CLIError("--site needs a site name")
     if args.jsonl:
+        if args.site is not None:
+            raise CLIError("--site works with page text files, not --jsonl (records are predicted page by page)")
         return _predict_jsonl(args)
     if args.jobs != 1:
         raise CLIError("-j/--jobs works with --jsonl input only")
@@ -151,9 +155,13 @@ def _predict_jsonl(args) -> int:
 
 def _predict(args, model, out) -> int:
     from .lines import split_lines
-    for name in args.files:
-        lines = split_lines(_read_text(name, args.encoding_errors))
-        probs = model.predict_proba(lines)
+    pages = (split_lines(_read_text(name, args.encoding_errors)) for name in args.files)
+    if args.site:  # the files are pages of one site: predicted together, they inform each other
+        pages = list(pages)
+        scored = zip(pages, model.predict_proba_pages(pages, sites=[args.site] * len(pages)))
+    else:  # one file at a time
+        scored = ((lines, model.predict_proba(lines)) for lines in pages)
+    for name, (lines, probs) in zip(args.files, scored):
         if len(args.files) > 1:
             out.write(f"# {name}\n")
         for line, p, label in zip(lines, probs, labels_from_proba(probs, args.threshold)):
@@ -182,10 +190,8 @@ def cmd_evaluate(args) -> int:
     if not pages:
         raise CLIError("no labelled pages to evaluate")
     t0 = time.perf_counter()
-    probs = model.predict_proba_pages([p.lines for p in pages])
-    if args.site_memory:
-        from .sitememory import apply_site_memory
-        probs = apply_site_memory([p.lines for p in pages], probs, [p.group for p in pages])
+    probs = model.predict_proba_pages([p.lines for p in pages],
+                                      sites=[p.group for p in pages] if args.site_memory else None)
     seconds = time.perf_counter() - t0
     group_by = tuple(args.by.split(",")) if args.by else ("source", "kind", "lang")
     report = evaluate_pages(pages, probs, args.threshold, group_by)
@@ -319,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "replacement characters (replace)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress with pages/s on stderr (default: when stderr is a terminal)")
+    p.add_argument("--site", metavar="NAME",
+                   help="the FILEs are pages of one site: predict them together, so that lines recurring "
+                        "across them count as template (site evidence, see README)")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("train", help="train a model from labelled pages")
@@ -345,6 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-overlap", dest="overlap", action="store_false",
                    help="leave out the lexical overlap columns (the recipe before 2026-11-27 evening): "
                         "prediction a few percent faster, ~10%% on CJK text; misses more headlines")
+    p.add_argument("--no-site-columns", dest="site_columns", action="store_false",
+                   help="fit no second pass-2 model for pages predicted with other pages of their site "
+                        "(--site-memory): training ~1 pass-2 fit shorter, model file smaller")
     p.add_argument("--weight", action="append", metavar="SOURCE=W",
                    help="weight the pages of one source (a JSONL record's 'source', else the file name "
                         "stem; a page file's '# source:', else its folder name), e.g. --weight my_pages=5; "
@@ -368,7 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", help="comma-separated groupings: source,kind,lang,site (default source,kind,lang)")
     p.add_argument("--json", help="also write the numbers to this JSON file")
     p.add_argument("--site-memory", action="store_true",
-                   help="lower P(content) of lines recurring on many pages of one site (see README)")
+                   help="let pages of one site (site, meta.domain or URL host) inform each other: lines "
+                        "recurring on the site's pages are likely template (see README)")
     _input_flags(p)
     p.set_defaults(func=cmd_evaluate)
 
@@ -383,7 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mark lines with LOW <= P(content) < HIGH for review (default "
                         f"{_default_band()})")
     p.add_argument("--site", help="site name written into pages that have none (e.g. for text files)")
-    p.add_argument("--site-memory", action="store_true", help="apply site memory before labelling")
+    p.add_argument("--site-memory", action="store_true",
+                   help="let pages of one site inform each other before labelling (see README)")
     p.add_argument("--force", action="store_true", help="overwrite existing page files")
     p.set_defaults(func=cmd_label)
 

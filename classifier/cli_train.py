@@ -68,7 +68,7 @@ def train_command(args) -> int:
     cli._log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s)"
          f"{' + base' if n_base else ''} (sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
     config = Config(random_state=args.seed, crops=args.crops, kinds=args.kinds, kind_chars=args.kind_chars,
-                    overlap=args.overlap)
+                    overlap=args.overlap, site_columns=args.site_columns)
     weight_of = _parse_weights(args.weight, sources)
 
     def fit(subset):

@@ -110,12 +110,10 @@ def prelabel(model, pages: Sequence[Page], band: tuple[float, float] = UNCERTAIN
     """Label every line of every page with the model and mark the uncertain ones.
 
     Blank lines get no mark (they are always boilerplate). With `site_memory`, pages that share
-    a site are post-processed by sitememory.apply_site_memory before marking.
+    a site (Page.group) inform each other (LineClassifier.predict_proba_pages' ``sites``).
     """
-    probs = model.predict_proba_pages([p.lines for p in pages])
-    if site_memory:
-        from .sitememory import apply_site_memory
-        probs = apply_site_memory([p.lines for p in pages], probs, [p.group for p in pages])
+    probs = model.predict_proba_pages([p.lines for p in pages],
+                                      sites=[p.group for p in pages] if site_memory else None)
     out = []
     for page, pr in zip(pages, probs):
         labels = [str(lab) for lab in labels_from_proba(pr, threshold)]

@@ -11,7 +11,6 @@ Model files are written and read by modelio.py (its functions are re-exported he
 
 from __future__ import annotations
 
-import functools
 import itertools
 import time
 from dataclasses import dataclass
@@ -23,14 +22,14 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold
 
 from . import fast
-from .context import context_features
 from .features import SHAPE_NAMES, TextFeatures, shape_features
-from .kinds import KIND_COLUMNS, KINDS, fit_kinds, kind_features, kind_probs, kind_targets
+from .kinds import KINDS, fit_kinds, kind_targets
 from .labels import DEFAULT_THRESHOLD, LABELS, Label, labels_from_proba
 from .lines import as_lines, as_pages
 from .modelio import (FORMAT_VERSION, ModelError, bundled_file, bundled_model_path, load_bundled, load_model,
                       read_model_file, save_model)
-from .overlap import OVERLAP_COLUMNS, overlap_features
+from .pass2 import pass2_array, pass2_proba
+from .sitememory import SITE_COLUMNS, apply_site_memory, site_columns, site_keys
 
 __all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "bundled_model_path",
            "bundled_file", "read_model_file", "ModelError", "FORMAT_VERSION", "DEFAULT_THRESHOLD"]
@@ -39,13 +38,6 @@ __all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled
 
 def _quiet(message: str) -> None:
     pass
-
-
-@functools.lru_cache(maxsize=1)
-def _openmp_controller():
-    """A threadpoolctl controller, made once (making one scans the loaded libraries: ~20 ms)."""
-    from threadpoolctl import ThreadpoolController
-    return ThreadpoolController()
 
 
 @dataclass(frozen=True)
@@ -82,6 +74,11 @@ class Config:
                                      # (bench/results/ablation_overlap_seed*.json against
                                      # ablation_acc4_seed*.json); prediction 3-10% slower on
                                      # wcxb-dev pages, more on CJK text (README, speed)
+    site_columns: bool = True        # also fit a second pass-2 model that reads how many of the
+                                     # site's other pages in the batch hold each line
+                                     # (sitememory.site_columns), for predictions given sites:
+                                     # +0.043..+0.044 content F1 in site CV on our train split
+                                     # (fold seeds 0/1/2), README "Site evidence"
     random_state: int = 0
 
 
@@ -95,9 +92,6 @@ BATCH_LINES = 2_000
 #: memory per character, so this caps it near 60 MB, however long the page (a single longer line
 #: is a span of its own).
 BATCH_CHARS = 1_000_000
-# Rows per pass-2 predict call: 2048 rows x 80 float64 features (1.3 MB) stay in L2/L3 while
-# 100 trees walk them; 1000-3000 were equally fast on this machine, 25000 was 2.5x slower.
-PASS2_ROWS = 2048
 #: Longest random window added by Config.crops.
 CROP_MAX = 8
 
@@ -115,7 +109,9 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
     kinds read: 0, or the word block when Config.kind_chars is off; 0 in models made before
     it), ``overlap_`` (whether pass 2 reads the
     overlap columns; False in models made before them), ``context_model_`` (pass 2,
-    HistGradientBoostingClassifier), ``classes_``.
+    HistGradientBoostingClassifier), ``site_model_`` (pass 2 with the site columns, for pages
+    predicted with other pages of their site; None without Config.site_columns, and in models
+    made before it), ``classes_``.
     """
 
     def __init__(self, config: Config = Config()):
@@ -204,6 +200,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         pages = [[page[i] for i in idx] for page, idx in zip(pages, keep) if idx]
         if not pages:
             raise ValueError("training data holds no non-blank lines")
+        n_pages = len(pages)  # the crops that follow are no pages of their site
         pages, labels, groups, weights, kind_y = self._with_crops(pages, labels, groups, weights, kind_y)
         kind_y = np.concatenate(kind_y)
         # categories of another scheme, or a handful of pages, would teach a partial set of
@@ -245,16 +242,29 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             if use_kinds:
                 kind_oof = X @ kind_coef + kind_intercept
         log(f"pass 1, full fit done ({time.perf_counter() - t0:.1f}s)")
-        ctx = _pass2_array(lines, offsets, oof, shape, self._repeats(lines, offsets), kind_oof,
-                           self.config.overlap, features.prefix)
-        context = self._context_model().fit(ctx, y, sample_weight=w)
+        site = None
+        if self.config.site_columns:
+            rng = np.random.RandomState(self.config.random_state)
+            site = np.concatenate(site_columns(pages[:n_pages], groups[:n_pages], rng)
+                                  + [np.full((len(p), SITE_COLUMNS), np.nan) for p in pages[n_pages:]])
+            if np.isnan(site[:, 0]).all():  # no site with two pages: nothing to learn from
+                site = None
+        ctx = pass2_array(lines, offsets, oof, shape, self._repeats(lines, offsets), kind_oof,
+                          self.config.overlap, features.prefix, site=site)
+        n_ctx = ctx.shape[1] - (0 if site is None else SITE_COLUMNS)
+        context = self._context_model().fit(ctx[:, :n_ctx], y, sample_weight=w)
         log(f"pass 2 fit done ({time.perf_counter() - t0:.1f}s)")
+        site_model = None
+        if site is not None:
+            site_model = self._context_model().fit(ctx, y, sample_weight=w)
+            log(f"pass 2 with site columns fit done ({time.perf_counter() - t0:.1f}s)")
         self.features_ = features
         self.line_model_ = line_model
         self.kind_coef_ = kind_coef
         self.kind_intercept_ = kind_intercept
         self.kind_first_ = len(features.char_orders) if kind_skip else 0
         self.overlap_ = bool(self.config.overlap)
+        self.site_model_ = site_model
         self.context_model_ = context
         self.classes_ = np.array([str(lab) for lab in LABELS])
         return self
@@ -280,7 +290,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
                     seq.append(value)
         return out
 
-    def _proba(self, lines: list[str], offsets: np.ndarray) -> np.ndarray:
+    def _proba(self, lines: list[str], offsets: np.ndarray, site=None) -> np.ndarray:
         """P(content) for a batch of non-blank lines (pages delimited by offsets).
 
         Pass 1 and the trees see each line alone, so they run in spans of lines: one huge page
@@ -313,27 +323,26 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
                 score[a:b] = s
             else:
                 score[a:b], kinds[a:b] = s
-        ctx = _pass2_array(lines, offsets, score, shape, self._repeats(lines, offsets, k), kinds, use_overlap,
-                           self.features_.prefix, k, tokens)
-        proba = None if k is None else fast.tree_proba(k, self.context_model_, ctx)
-        if proba is not None:
-            return proba
-        # Each tree of the ensemble walks every row; rows in blocks that stay in the CPU cache
-        # across all trees: 2.5x faster than one call on a 25,000-line C-order batch (a chunk
-        # is smaller now, but one long page is a chunk of its own). One OpenMP thread: per
-        # block, 100 trees mean 100 parallel regions, and when other processes keep the cores
-        # busy their barriers stall (a 20 MB batch took 370 s instead of ~20 s); use processes
-        # (`predict --jsonl -j N`) to use more cores.
-        with _openmp_controller().limit(limits=1, user_api="openmp"):
-            return np.concatenate([self.context_model_.predict_proba(ctx[i:i + PASS2_ROWS])[:, 1]
-                                   for i in range(0, len(ctx), PASS2_ROWS)])
+        ctx = pass2_array(lines, offsets, score, shape, self._repeats(lines, offsets, k), kinds, use_overlap,
+                          self.features_.prefix, k, tokens, site)
+        if site is None:
+            return pass2_proba(self.context_model_, ctx, k)
+        # lines of a page with other pages of its site go to the site model, the rest (NaN site
+        # columns) to the plain one, so a page alone gets the same numbers in any call
+        known = ~np.isnan(site[:, 0])
+        proba = np.empty(n)
+        if not known.all():
+            proba[~known] = pass2_proba(self.context_model_, ctx[~known, :ctx.shape[1] - SITE_COLUMNS], k)
+        if known.any():
+            proba[known] = pass2_proba(self.site_model_, ctx[known], k)
+        return proba
 
     # ----- prediction -------------------------------------------------------------------
     def _check_fitted(self):
         if not hasattr(self, "context_model_"):
             raise ModelError("this LineClassifier is not trained yet; call fit() or load_model()")
 
-    def predict_proba_pages(self, pages) -> list[np.ndarray]:
+    def predict_proba_pages(self, pages, sites=None) -> list[np.ndarray]:
         """P(content) for every line of every page, one array per page, in batches.
 
         ``pages`` is an iterable of pages, each as for predict_proba; a str is refused
@@ -342,8 +351,24 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         paragraphs reads like the same page without them. A page gets the same probabilities
         alone or in any batch. Pages are processed in chunks of about BATCH_LINES lines, which
         bounds memory on huge inputs.
+
+        ``sites`` (optional): one site key per page (e.g. its URL host), or None for a page of
+        no known site. Pages of one site then inform each other: a line recurring on the site's
+        other pages in this call is likely template. A model trained with Config.site_columns
+        reads that in pass 2 (``site_model_``, for pages with other pages of their site in the
+        call); for another model the site-memory post-pass
+        (sitememory.apply_site_memory) lowers such lines' P(content). With sites, a page's
+        probabilities depend on the other pages of its site in the call, and the site columns
+        of all pages are computed before the chunks (a few dozen bytes per line). Site keys
+        are str or None (TypeError else); one per page (ValueError else).
         """
-        return self._proba_pages(as_pages(pages))
+        pages = as_pages(pages)
+        if sites is None:
+            return self._proba_pages(pages)
+        sites = site_keys(sites, len(pages))
+        if getattr(self, "site_model_", None) is not None:
+            return self._proba_pages(pages, sites)
+        return apply_site_memory(pages, self._proba_pages(pages), sites)
 
     def predict_proba(self, lines) -> np.ndarray:
         """P(content) per line of ONE page: a float array, one value in [0, 1] per line, in order.
@@ -356,9 +381,9 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         """
         return self._proba_pages([as_lines(lines)])[0]
 
-    def predict_pages(self, pages, threshold: float = DEFAULT_THRESHOLD) -> list[list[Label]]:
+    def predict_pages(self, pages, threshold: float = DEFAULT_THRESHOLD, sites=None) -> list[list[Label]]:
         """A label per line for every page, computed in one batch (pages as for predict_proba_pages)."""
-        return [labels_from_proba(probs, threshold) for probs in self.predict_proba_pages(pages)]
+        return [labels_from_proba(probs, threshold) for probs in self.predict_proba_pages(pages, sites)]
 
     def predict(self, lines, threshold: float = DEFAULT_THRESHOLD) -> list[Label]:
         """A label per line of ONE page (input and errors as for predict_proba);
@@ -374,50 +399,34 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         probs = self._proba_pages([lines])[0]
         return "\n".join(line for line, p in zip(lines, probs) if p >= threshold)
 
-    def _proba_pages(self, pages: list[list[str]]) -> list[np.ndarray]:
+    def _proba_pages(self, pages: list[list[str]], sites=None) -> list[np.ndarray]:
         """predict_proba_pages for pages already turned into lists of str."""
         self._check_fitted()
         out = [np.zeros(len(page)) for page in pages]
+        site = None
+        if sites is not None:
+            kept = [[line for line in page if line.strip()] for page in pages]
+            site = site_columns(kept, list(sites))
         chunk: list[int] = []
         size = 0
         for k, page in enumerate(pages):
             chunk.append(k)
             size += len(page)
             if size >= BATCH_LINES or k == len(pages) - 1:
-                self._predict_chunk([pages[i] for i in chunk], [out[i] for i in chunk])
+                self._predict_chunk([pages[i] for i in chunk], [out[i] for i in chunk],
+                                    None if site is None else [site[i] for i in chunk])
                 chunk, size = [], 0
         return out
 
-    def _predict_chunk(self, pages: list[list[str]], out: list[np.ndarray]) -> None:
+    def _predict_chunk(self, pages: list[list[str]], out: list[np.ndarray], site=None) -> None:
         kept = [list(itertools.compress(range(len(page)), map(str.strip, page))) for page in pages]
         lines, offsets = self._batch([[page[i] for i in idx] for page, idx in zip(pages, kept)])
         if not lines:
             return
-        proba = self._proba(lines, offsets)
+        proba = self._proba(lines, offsets, None if site is None else np.concatenate(site))
         bounds = np.append(offsets, len(lines))
         for k, idx in enumerate(kept):
             out[k][idx] = proba[bounds[k]:bounds[k + 1]]
-
-
-def _pass2_array(lines, offsets, score, shape, repeats, kinds, overlap: bool, prefix, k=None, tokens=None):
-    """The pass-2 array of a batch, as training and prediction both build it: the context
-    columns, then the overlap columns (if `overlap`), then the kind columns (if `kinds`, the
-    kind decision values, is given). With kernels `k` and the overlap tokens text_score
-    collected, the compiled code fills the columns it has; else the numpy code does."""
-    kind_extra = 0 if kinds is None else kinds.shape[1] * KIND_COLUMNS
-    extra = OVERLAP_COLUMNS * overlap + kind_extra
-    ctx = (context_features(score, shape, offsets, repeats, extra) if k is None
-           else fast.context_features(k, score, shape, offsets, repeats, extra))
-    if overlap:
-        at = ctx.shape[1] - kind_extra - OVERLAP_COLUMNS
-        cols = ctx[:, at:at + OVERLAP_COLUMNS]
-        if not fast.overlap_features(k, tokens, score, offsets, cols):
-            cols[:] = overlap_features(lines, score, offsets, prefix)
-    if kinds is not None:
-        probs, cols = kind_probs(kinds), ctx[:, ctx.shape[1] - kind_extra:]
-        if not fast.kind_features(k, probs, offsets, cols):
-            kind_features(probs, offsets, out=cols)
-    return ctx
 
 
 def _spans(lengths: np.ndarray):

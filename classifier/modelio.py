@@ -29,12 +29,13 @@ __all__ = ["ModelError", "FORMAT_VERSION", "save_model", "load_model", "read_mod
            "bundled_model_path", "bundled_file", "file_sha256", "write_sha256", "SKOPS_TYPES"]
 
 #: Bump when the saved dict or the estimator's attributes change incompatibly.
-FORMAT_VERSION = 5  # 4: pass-1 line kinds (kind_coef_, kind_intercept_); 5: overlap_. The optional
+FORMAT_VERSION = 6  # 4: pass-1 line kinds (kind_coef_, kind_intercept_); 5: overlap_; 6:
+# site_model_ (pass 2 with the site columns; older code would not know it). The optional
 # kind_first_ (word-only kinds) needs no new format: it only lets the kernel skip rows that are 0,
 # so code that ignores it computes the same numbers.
-#: Formats this package reads: formats 3 and 4 are models without the overlap columns (3
-#: also without line kinds).
-READABLE_FORMATS = (3, 4, 5)
+#: Formats this package reads: formats 3-5 are models without site columns, 3 and 4 also
+#: without the overlap columns, 3 also without line kinds.
+READABLE_FORMATS = (3, 4, 5, 6)
 BUNDLED = "default.joblib"
 SKOPS_SUFFIX = ".skops"
 #: Types a .skops model file may hold beyond the ones skops trusts by default (numpy, builtins,
@@ -195,8 +196,11 @@ def _check_payload(payload: object, path: Path) -> dict:
     if not hasattr(model, "context_model_"):
         raise ModelError(f"{path} holds a LineClassifier that was never trained")
     try:
-        probe = model.predict_proba(_PROBE)
-        ok = probe.shape == (len(_PROBE),) and bool(((probe >= 0) & (probe <= 1)).all())
+        probes = [model.predict_proba(_PROBE)]
+        if getattr(model, "site_model_", None) is not None:  # two pages of one site reach it
+            probes += model.predict_proba_pages([_PROBE, _PROBE[:1] + _PROBE], sites=["probe", "probe"])
+        ok = all(p.shape == (len(_PROBE) + (k == 2),) and bool(((p >= 0) & (p <= 1)).all())
+                 for k, p in enumerate(probes))
     except Exception as exc:
         raise ModelError(f"{path} holds a model that fails on a test page ({type(exc).__name__})") from None
     if not ok:

@@ -1,11 +1,16 @@
-"""Site memory: a post-pass that lowers P(content) of lines recurring across one site's pages.
+"""Site evidence: what a site's other pages, predicted together, say about each line.
 
 Pages of one site share a template, so a line that occurs on a large share of the site's pages
 predicted together (menus, footers, consent text, "Related articles") is strong boilerplate
-evidence; CCNet drops such lines outright. Here it is softer: such a line's log-odds of content
-are lowered by SHIFT, so a line the model is very sure of (a recurring but clearly content line)
-can survive while a borderline one flips. It works with any model, needs no retraining, and is
-off unless asked for (`sites=` in the Python API, `evaluate --site-memory`).
+evidence; CCNet drops such lines outright. Two uses, both only when the caller gives sites
+(`sites=` in the Python API, `evaluate --site-memory`):
+
+- site_columns: per line, the share of the site's other pages holding it and four more
+  columns (SITE_COLUMNS in all), which the model's second pass-2 model
+  (LineClassifier.site_model_) reads;
+- apply_site_memory: a post-pass for models without that model. A recurring line's log-odds of
+  content are lowered by SHIFT, so a line the model is very sure of can survive while a
+  borderline one flips.
 
 Line identity is CCNet's normalisation (lowercase, digits -> 0, whitespace collapsed), so
 "12 comments" and "3 comments" count as the same line. Each page counts a line once.
@@ -27,8 +32,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-__all__ = ["apply_site_memory", "site_shares", "site_of_url", "line_key",
-           "MIN_PAGES", "MIN_SHARE", "SHIFT", "MAX_CHARS"]
+__all__ = ["apply_site_memory", "site_shares", "site_columns", "site_keys", "site_of_url", "line_key",
+           "MIN_PAGES", "MIN_SHARE", "SHIFT", "MAX_CHARS", "SITE_COLUMNS", "SITE_WINDOW"]
 
 # MIN_SHARE, SHIFT and MAX_CHARS were chosen on out-of-fold predictions of our train split (bench/devsplit.py,
 # 5 folds grouped by site; grid in bench/site_memory.py), never on the test split or wcxb-dev.
@@ -127,4 +132,108 @@ def apply_site_memory(pages: Sequence[Sequence[str]], probas: Sequence[np.ndarra
         new = proba.copy()
         new[hit] = lowered
         out.append(new)
+    return out
+
+
+#: Columns site_columns gives each line (pass 2's site columns, Config.site_columns).
+SITE_COLUMNS = 5
+#: Radius of the window of site_columns' third column (lines before and after, same page).
+SITE_WINDOW = 2
+
+
+def site_keys(sites, n_pages: int) -> list[str | None]:
+    """`sites` as a list of one site key (str) or None per page; TypeError or ValueError else.
+
+    >>> site_keys(("a.example", None), 2)
+    ['a.example', None]
+    """
+    if isinstance(sites, (str, bytes)):
+        raise TypeError("sites must give one site key per page (e.g. a list), not one str")
+    sites = list(sites)
+    if len(sites) != n_pages:
+        raise ValueError(f"{len(sites)} sites for {n_pages} pages: give one site (or None) per page")
+    for k, site in enumerate(sites):
+        if site is not None and not isinstance(site, str):
+            raise TypeError(f"site {k} is {type(site).__name__}, expected str or None")
+    return sites
+
+
+def site_columns(pages: Sequence[Sequence[str]], sites: Sequence[str | None] | None,
+                 rng: np.random.RandomState | None = None) -> list[np.ndarray]:
+    """Per page, a (lines, SITE_COLUMNS) array of what the site's other pages say of each line.
+
+    Columns: the share of the site's other pages (in this batch) holding the line (line_key),
+    how many other pages there are, the mean of the first column over the lines up to
+    SITE_WINDOW away on the page, the share of the page's lines found on another page, and the
+    share of other pages holding the line next to the same neighbour (its line before or after
+    on this page): a template line keeps its neighbours, a headline quoted in another page's
+    list of teasers does not. Blank lines get 0 (and count as lines of the page in the fourth
+    column; LineClassifier passes non-blank lines only).
+    A page with no other page of its site (or site None) gets NaN everywhere; pages without a
+    non-blank line, and copies of the page (the same non-blank lines), do not count. With `rng`
+    (training), each page sees a random subset of its site's other pages (1 to all), so the
+    model meets the smaller batches prediction may get.
+
+    >>> pages = [["Menu", f"Story {k} of a long day."] for k in "AB"] + [["Menu", "Alone"]]
+    >>> cols = site_columns(pages, ["q", "q", None])
+    >>> cols[0][:, 0].tolist(), float(cols[0][0, 1]), bool(np.isnan(cols[2]).all())
+    ([1.0, 0.0], 1.0, True)
+    """
+    out = [np.full((len(page), SITE_COLUMNS), np.nan) for page in pages]
+    if sites is None:
+        return out
+    if len(pages) != len(sites):
+        raise ValueError(f"{len(sites)} sites for {len(pages)} pages: give one site (or None) per page")
+    members: dict = defaultdict(list)
+    for i, site in enumerate(sites):
+        if site is not None:
+            members[site].append(i)
+    keys: dict[int, list[str]] = {}
+    for idx in members.values():
+        if len(idx) < 2:
+            continue
+        for i in idx:
+            keys[i] = [line_key(line) for line in pages[i]]
+        sets = {i: set(keys[i]) - {""} for i in idx}  # a blank line is no template line
+        # A page without text says nothing of the others, and a copy of the page (a crawl's http
+        # and https versions) would make its every line look like template: neither counts as
+        # another page.
+        idx = [i for i in idx if sets[i]]
+        text = {i: tuple(k for k in keys[i] if k) for i in idx}
+        first: dict = {}
+        for i in idx:
+            first.setdefault(text[i], i)
+        distinct = list(first.values())  # one page per text, in batch order
+        pairs = {i: list(zip(keys[i], keys[i][1:])) for i in idx}
+        pair_sets = {i: {pair for pair in pairs[i] if all(pair)} for i in idx}
+        total = Counter(k for i in distinct for k in sets[i])
+        pair_total = Counter(pair for i in distinct for pair in pair_sets[i])
+        for i in idx:
+            others = [j for j in distinct if text[j] != text[i]]
+            if not others:
+                continue
+            if rng is not None:
+                others = sorted(rng.choice(others, size=rng.randint(1, len(others) + 1), replace=False))
+                counts = Counter(k for j in others for k in sets[j])
+                pair_counts = Counter(pair for j in others for pair in pair_sets[j])
+                own = 0
+            else:  # every other page: the site's counts less this page's own
+                counts, pair_counts, own = total, pair_total, 1
+            share = np.array([(counts[k] - own) / len(others) if k else 0.0 for k in keys[i]],
+                             dtype=np.float64)
+            cols = out[i]
+            cols[:, 0] = share
+            cols[:, 1] = len(others)
+            n = len(share)
+            csum = np.concatenate(([0.0], np.cumsum(share)))
+            lo = np.maximum(np.arange(n) - SITE_WINDOW, 0)
+            hi = np.minimum(np.arange(n) + SITE_WINDOW + 1, n)
+            cols[:, 2] = (csum[hi] - csum[lo]) / (hi - lo)
+            cols[:, 3] = float((share > 0).mean()) if n else 0.0
+            pair_share = np.array([(pair_counts[pair] - own) / len(others) if all(pair) else 0.0
+                                   for pair in pairs[i]], dtype=np.float64)
+            cols[:, 4] = 0.0
+            if n > 1:
+                cols[:-1, 4] = pair_share
+                cols[1:, 4] = np.maximum(cols[1:, 4], pair_share)
     return out

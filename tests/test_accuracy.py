@@ -38,6 +38,22 @@ def test_bundled_model_shingle_f1_on_the_test_split_meets_the_floor(test_split_r
     assert test_split_report.overall["shingle"]["f1"] >= FLOOR["shingle_f1"]
 
 
+@pytest.fixture(scope="module")
+def test_split_report_with_sites():
+    pages = read_pages([REPO / "training_data" / "test.jsonl"])
+    probs = classifier.default_model().predict_proba_pages([p.lines for p in pages],
+                                                            sites=[p.group for p in pages])
+    return evaluate_pages(pages, probs, DEFAULT_THRESHOLD)
+
+
+def test_bundled_model_content_f1_with_sites_meets_the_floor(test_split_report_with_sites):
+    assert test_split_report_with_sites.overall["content"]["f1"] >= FLOOR["content_f1_sites"]
+
+
+def test_bundled_model_shingle_f1_with_sites_meets_the_floor(test_split_report_with_sites):
+    assert test_split_report_with_sites.overall["shingle"]["f1"] >= FLOOR["shingle_f1_sites"]
+
+
 def test_bundled_model_gets_the_seed_page_right():
     labelled = SEED / "page.jsonl"
     if not labelled.is_file():

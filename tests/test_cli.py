@@ -143,6 +143,41 @@ def test_predict_several_files_prints_a_header_per_file(capsys, page_file, model
     assert len(rows) == len(PAGE) + 2 + 2
 
 
+def _site_files(tmp_path):
+    """Three page files of one invented site: the same menu line, each its own story line."""
+    paths = []
+    for k, word in enumerate(["ferry", "flood", "bakery"]):
+        path = tmp_path / f"p{k}.txt"
+        path.write_text(f"Home | News | Sport | Weather\nThe {word} story went on for a long while today.\n",
+                        encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_predict_site_predicts_the_files_together_with_their_site(capsys, tmp_path, trained_model_file):
+    paths = _site_files(tmp_path)
+    assert cli.main(["predict", *map(str, paths), "--site", "quay", "--model", str(trained_model_file)]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if not r.startswith("# ")]
+    model = load_model(trained_model_file)
+    expected = model.predict_proba_pages([p.read_text(encoding="utf-8").splitlines() for p in paths],
+                                         sites=["quay"] * 3)
+    assert [float(r.split("\t")[1]) for r in rows] == [round(float(x), 3) for pr in expected for x in pr]
+    alone = [round(float(x), 3) for p in paths for x in model.predict_proba(p.read_text(encoding="utf-8"))]
+    assert [float(r.split("\t")[1]) for r in rows] != alone  # the files informed each other
+
+
+def test_predict_empty_site_name_is_a_one_line_error(capsys, page_file, model_args):
+    row = assert_one_line_error(capsys, cli.main(["predict", str(page_file), "--site", " ", *model_args]))
+    assert "--site needs a site name" in row
+
+
+def test_predict_site_with_jsonl_is_a_one_line_error(capsys, tmp_path, model_args):
+    path = tmp_path / "pages.jsonl"
+    path.write_text('{"id": "a", "lines": ["Home"]}\n', encoding="utf-8")
+    row = assert_one_line_error(capsys, cli.main(["predict", "--jsonl", str(path), "--site", "quay", *model_args]))
+    assert "--site" in row
+
+
 def test_predict_reads_gzip_files(capsys, tmp_path, model_args):
     path = tmp_path / "page.txt.gz"
     path.write_bytes(gzip.compress("\n".join(PAGE).encode("utf-8")))
@@ -353,6 +388,19 @@ def test_train_kind_chars_flag_lets_the_kinds_read_char_n_grams(categorised_corp
     model = load_model(tmp_path / "c.joblib")
     assert model.config.kind_chars is True and model.kind_first_ == 0
     assert model.kind_coef_[:model.features_.n_features].any()
+
+
+def test_train_fits_a_site_model_by_default(tiny_corpus, tmp_path):
+    code, _ = _train(tiny_corpus, tmp_path / "s.joblib", "--no-validate")
+    assert code == 0
+    assert load_model(tmp_path / "s.joblib").site_model_ is not None
+
+
+def test_train_no_site_columns_flag_fits_no_site_model(tiny_corpus, tmp_path):
+    code, _ = _train(tiny_corpus, tmp_path / "s.joblib", "--no-site-columns", "--no-validate")
+    assert code == 0
+    model = load_model(tmp_path / "s.joblib")
+    assert model.config.site_columns is False and model.site_model_ is None
 
 
 def test_train_no_overlap_flag_trains_without_the_overlap_columns(tiny_corpus, tmp_path):

@@ -22,7 +22,7 @@ class StubModel:
     """P(content) by kind of line: 0.95 for prose and titles, 0.5 for lines containing 'maybe',
     0.05 for everything else; blank lines 0."""
 
-    def predict_proba_pages(self, pages):
+    def predict_proba_pages(self, pages, sites=None):
         def p(line):
             if not line.strip():
                 return 0.0
@@ -71,7 +71,7 @@ def test_confident_lines_get_their_label_without_a_mark():
 
 def test_a_line_at_the_package_default_threshold_is_labelled_content():
     class AtThreshold:
-        def predict_proba_pages(self, pages):
+        def predict_proba_pages(self, pages, sites=None):
             return [np.full(len(page), DEFAULT_THRESHOLD) for page in pages]
 
     done = prelabel(AtThreshold(), [Page("p", ["Ferry crews wait out the flood"])])[0]

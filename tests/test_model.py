@@ -1,5 +1,6 @@
 """classifier.model: training, prediction, and the model file format."""
 
+import copy
 import dataclasses
 import os
 import stat
@@ -10,8 +11,11 @@ import pytest
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
+from conftest import TEST_JSONL
+
 from classifier import model as model_module
-from classifier.corpus import Page
+from classifier import pass2 as pass2_module
+from classifier.corpus import Page, read_pages
 from classifier.context import context_features
 from classifier.features import shape_features
 from classifier.kinds import KIND_COLUMNS, KINDS
@@ -19,6 +23,7 @@ from classifier.labels import Label
 from classifier.model import (FORMAT_VERSION, Config, LineClassifier, ModelError, load_model, read_model_file,
                               save_model)
 from classifier.overlap import OVERLAP_COLUMNS
+from classifier.sitememory import SITE_COLUMNS, apply_site_memory
 
 
 #: Columns of context.context_features, before the overlap and kind columns.
@@ -339,13 +344,13 @@ def test_the_session_model_reads_the_overlap_columns(trained_model):
 
 def test_training_builds_the_overlap_columns_from_out_of_fold_scores(small_config, train_pages, monkeypatch):
     seen = []
-    real = model_module.overlap_features
+    real = pass2_module.overlap_features
 
     def spy(lines, score, *args):
         seen.append(score)
         return real(lines, score, *args)
 
-    monkeypatch.setattr(model_module, "overlap_features", spy)
+    monkeypatch.setattr(pass2_module, "overlap_features", spy)
     model = LineClassifier(dataclasses.replace(small_config, kinds=False)).fit(
         [p.lines for p in train_pages], [p.labels for p in train_pages], [p.group for p in train_pages])
     lines = [line for p in train_pages for line in p.lines if line.strip()]
@@ -456,3 +461,102 @@ def test_repeats_count_a_lines_copies_on_its_own_page_only(kernels):
     offsets = np.array([0, 5])  # page 1: lines 0-4, page 2: lines 5-6
     counts = LineClassifier._repeats(lines, offsets, k)
     assert counts.tolist() == [3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 1.0]
+
+
+# ----- site columns (Config.site_columns) -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def site_batch():
+    """Pages of two sites of the bundled test split (unseen by the session model) and their site
+    keys, then one page alone in its site."""
+    pages = read_pages([TEST_JSONL])
+    two = sorted({p.group for p in pages})[:2]
+    chosen = [p for p in pages if p.group in two] + [pages[-1]]
+    return [p.lines for p in chosen], [p.group for p in chosen[:-1]] + ["a-site-of-its-own"]
+
+
+def test_site_columns_fit_a_second_pass_2_model_with_more_columns(trained_model):
+    plain, site = trained_model.context_model_, trained_model.site_model_
+    assert site.n_features_in_ == plain.n_features_in_ + SITE_COLUMNS
+
+
+def test_without_site_columns_there_is_no_site_model(small_config, train_pages):
+    model = LineClassifier(dataclasses.replace(small_config, site_columns=False)).fit(
+        [p.lines for p in train_pages[:12]], [p.labels for p in train_pages[:12]], [p.group for p in train_pages[:12]])
+    assert model.site_model_ is None
+
+
+def test_no_site_model_when_no_site_has_two_pages(small_config, train_pages):
+    pages = train_pages[:6]
+    model = LineClassifier(small_config).fit([p.lines for p in pages], [p.labels for p in pages],
+                                             [f"site-{i}" for i in range(len(pages))])
+    assert model.site_model_ is None
+
+
+def test_site_columns_do_not_change_predictions_without_sites(small_config, trained_model, train_pages,
+                                                              heldout_pages):
+    # the plain pass-2 model is the one a model without site columns fits, to the bit
+    without = LineClassifier(dataclasses.replace(small_config, site_columns=False)).fit(
+        [p.lines for p in train_pages], [p.labels for p in train_pages], [p.group for p in train_pages],
+        categories=[p.categories for p in train_pages])
+    pages = [p.lines for p in heldout_pages]
+    for a, b in zip(trained_model.predict_proba_pages(pages), without.predict_proba_pages(pages)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_sites_change_the_probabilities_of_pages_with_other_pages_of_their_site(trained_model, site_batch):
+    pages, sites = site_batch
+    plain = trained_model.predict_proba_pages(pages)
+    with_sites = trained_model.predict_proba_pages(pages, sites=sites)
+    assert sum(not np.array_equal(a, b) for a, b in zip(plain[:-1], with_sites[:-1])) >= 1
+
+
+def test_a_page_alone_in_its_site_gets_its_plain_probabilities(trained_model, site_batch):
+    pages, sites = site_batch
+    with_sites = trained_model.predict_proba_pages(pages, sites=sites)
+    np.testing.assert_array_equal(with_sites[-1], trained_model.predict_proba(pages[-1]))
+
+
+def test_sites_give_the_same_probabilities_in_small_chunks(trained_model, site_batch, monkeypatch):
+    pages, sites = site_batch
+    whole = trained_model.predict_proba_pages(pages, sites=sites)
+    monkeypatch.setattr(model_module, "BATCH_LINES", 7)
+    for a, b in zip(whole, trained_model.predict_proba_pages(pages, sites=sites)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_sites_predict_alike_with_and_without_kernels(trained_model, site_batch, monkeypatch):
+    pages, sites = site_batch
+    monkeypatch.delenv("LINESIFT_NO_SPEEDUPS", raising=False)
+    compiled = trained_model.predict_proba_pages(pages, sites=sites)
+    monkeypatch.setenv("LINESIFT_NO_SPEEDUPS", "1")
+    for a, b in zip(compiled, trained_model.predict_proba_pages(pages, sites=sites)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_model_without_a_site_model_applies_site_memory_to_sites(trained_model, site_batch):
+    pages, sites = site_batch
+    old = copy.copy(trained_model)
+    del old.site_model_  # as in a model made before site columns
+    expected = apply_site_memory(pages, old.predict_proba_pages(pages), sites)
+    for a, b in zip(old.predict_proba_pages(pages, sites=sites), expected):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_page_whose_site_mates_have_no_text_gets_its_plain_probabilities(trained_model, site_batch):
+    pages, _ = site_batch
+    got = trained_model.predict_proba_pages([pages[0], [], ["  "]], sites=["q", "q", "q"])
+    np.testing.assert_array_equal(got[0], trained_model.predict_proba(pages[0]))
+
+
+def test_one_site_per_page_is_required(trained_model, heldout_pages):
+    with pytest.raises(ValueError, match="sites for"):
+        trained_model.predict_proba_pages([p.lines for p in heldout_pages], sites=["one"])
+
+
+def test_site_model_survives_a_save_load_round_trip(trained_model, site_batch, tmp_path):
+    pages, sites = site_batch
+    loaded = load_model(save_model(trained_model, tmp_path / "m.joblib"))
+    for a, b in zip(trained_model.predict_proba_pages(pages, sites=sites),
+                    loaded.predict_proba_pages(pages, sites=sites)):
+        np.testing.assert_array_equal(a, b)

@@ -5,7 +5,8 @@ import pytest
 
 import classifier
 from classifier.labels import DEFAULT_THRESHOLD
-from classifier.sitememory import apply_site_memory, line_key, site_shares, site_of_url
+from classifier.sitememory import (SITE_COLUMNS, apply_site_memory, line_key, site_columns, site_keys, site_of_url,
+                                   site_shares)
 
 CHROME = "Subscribe to the Quayside newsletter"
 
@@ -112,35 +113,36 @@ def test_mismatched_lengths_raise_value_error():
         site_shares([["a"], ["b"]], ["quay"])
 
 
-def test_predict_pages_with_sites_lowers_a_repeated_line(trained_model, monkeypatch):
+def test_predict_pages_passes_sites_and_threshold_to_the_model(trained_model, monkeypatch):
     monkeypatch.setattr(classifier, "_DEFAULT", trained_model)
-    line = "The river rose overnight and the ferry crews waited at the quay until the water fell."
-    pages = [["Home", line, f"Page {c} of the story goes on."] for c in "abcd"]
-    plain = trained_model.predict_proba_pages(pages)
-    with_memory = classifier.predict_pages(pages, sites=["quay"] * 4, threshold=0.0)
-    assert [len(p) for p in with_memory] == [3] * 4
-    lowered = apply_site_memory(pages, plain, ["quay"] * 4)
-    assert all(lo[1] < pl[1] for lo, pl in zip(lowered, plain))
-    assert classifier.predict_pages(pages, sites=["quay"] * 4) == [
-        ["content" if x >= DEFAULT_THRESHOLD else "boilerplate" for x in lo] for lo in lowered]
+    seen = {}
+
+    def spy(pages, threshold=DEFAULT_THRESHOLD, sites=None):
+        seen.update(threshold=threshold, sites=sites)
+        return []
+    monkeypatch.setattr(trained_model, "predict_pages", spy)
+    classifier.predict_pages([["Home"]], sites=["quay"], threshold=0.7)
+    assert seen == {"threshold": 0.7, "sites": ["quay"]}
+    classifier.predict_pages([["Home"]], sites=["quay"])
+    assert seen == {"threshold": DEFAULT_THRESHOLD, "sites": ["quay"]}
 
 
-def test_evaluate_site_memory_applies_the_post_pass_to_pages_grouped_by_site(tmp_path, trained_model_file,
-                                                                             monkeypatch, pages_factory):
+def test_evaluate_site_memory_passes_each_pages_site(tmp_path, trained_model_file, monkeypatch, pages_factory):
     import json
 
-    from classifier import cli, sitememory
+    from classifier import cli
     from classifier.corpus import write_jsonl
+    from classifier.model import LineClassifier
 
     data = tmp_path / "pages.jsonl"
     pages = pages_factory(6)
     write_jsonl(pages, data)
     seen = {}
 
-    def spy(lines, probs, sites, **kw):
+    def spy(self, lines, sites=None):
         seen["sites"] = sites
-        return [np.zeros(len(p)) for p in probs]
-    monkeypatch.setattr(sitememory, "apply_site_memory", spy)
+        return [np.zeros(len(p)) for p in lines]
+    monkeypatch.setattr(LineClassifier, "predict_proba_pages", spy)
     out = tmp_path / "scores.json"
     assert cli.main(["evaluate", str(data), "--site-memory", "--json", str(out),
                      "--model", str(trained_model_file)]) == 0
@@ -148,3 +150,95 @@ def test_evaluate_site_memory_applies_the_post_pass_to_pages_grouped_by_site(tmp
     payload = json.loads(out.read_text(encoding="utf-8"))
     assert payload["site_memory"] is True
     assert payload["overall"]["content"]["recall"] == 0.0
+
+
+# ----- site_columns: what pass 2's site model reads ---------------------------------------------------
+
+def _cols(pages, sites, rng=None):
+    return site_columns(pages, sites, rng)
+
+
+def test_a_line_on_every_other_page_of_its_site_has_share_one():
+    cols = _cols(_pages(4), ["quay"] * 4)
+    assert all(c[0, 0] == 1.0 and c[0, 1] == 3 for c in cols)
+
+
+def test_a_line_on_its_own_page_only_has_share_zero():
+    cols = _cols(_pages(4), ["quay"] * 4)
+    assert all(c[1, 0] == 0.0 for c in cols)
+
+
+def test_a_page_with_no_other_page_of_its_site_gets_nan_columns():
+    cols = _cols(_pages(3), ["quay", "quay", "harbour"])
+    assert np.isnan(cols[2]).all() and not np.isnan(cols[0]).any()
+
+
+def test_no_sites_give_nan_columns():
+    assert all(np.isnan(c).all() and c.shape == (2, SITE_COLUMNS) for c in _cols(_pages(3), None))
+
+
+def test_site_columns_window_and_page_share():
+    pages = [["Menu", "a", "b", "c", "d"], ["Menu", "e", "f", "g", "h"]]
+    c = _cols(pages, ["q", "q"])[0]
+    # window of SITE_WINDOW = 2 lines each side: line 0 sees lines 0-2, line 3 sees lines 1-4
+    assert c[:, 2].tolist() == pytest.approx([1 / 3, 1 / 4, 1 / 5, 0.0, 0.0])
+    assert c[:, 3].tolist() == [0.2] * 5
+
+
+def test_a_line_keeping_its_neighbour_on_other_pages_has_pair_share_one():
+    pages = [["Home", "News", "Story one"], ["Home", "News", "Story two"]]
+    assert _cols(pages, ["q", "q"])[0][:, 4].tolist() == [1.0, 1.0, 0.0]
+
+
+def test_a_line_quoted_among_other_neighbours_has_pair_share_zero():
+    # the headline recurs on the other page, but in a list of teasers, not under its own menu
+    pages = [["Menu", "Ferry strike ends", "The crews went back today."],
+             ["Most read", "Ferry strike ends", "Bakery reopens"]]
+    cols = _cols(pages, ["q", "q"])[0]
+    assert cols[1, 0] == 1.0 and cols[1, 4] == 0.0
+
+
+def test_a_page_without_text_is_no_other_page():
+    cols = _cols([["Menu", "Story"], [], ["", "  "]], ["q", "q", "q"])
+    assert np.isnan(cols[0]).all()
+
+
+def test_copies_of_a_page_count_as_one_page():
+    pages = [["Menu", "Story one"], ["Menu", "Story one"], ["Menu", "Story two"]]
+    cols = _cols(pages, ["q"] * 3)
+    assert np.isnan(cols[0]).sum() == 0 and cols[0][:, 0].tolist() == [1.0, 0.0]  # only page 2 counts
+    assert cols[0][0, 1] == 1 and cols[2][0, 1] == 1
+
+
+def test_site_keys_must_be_str_or_none():
+    with pytest.raises(TypeError, match="site 1 is float"):
+        site_keys(["a", float("nan")], 2)
+
+
+def test_sites_given_as_one_str_are_refused():
+    with pytest.raises(TypeError, match="not one str"):
+        site_keys("ab", 2)
+
+
+def test_site_keys_accept_a_generator():
+    assert site_keys((s for s in ["a", None]), 2) == ["a", None]
+
+
+def test_blank_lines_have_share_zero():
+    cols = _cols([["", "Menu", "Story one"], ["", "Menu", "Story two"]], ["q", "q"])
+    assert cols[0][:, 0].tolist() == [0.0, 1.0, 0.0]
+
+
+def test_training_columns_see_a_random_subset_of_the_other_pages():
+    pages = _pages(6)
+    cols = _cols(pages, ["quay"] * 6, np.random.RandomState(0))
+    others = [c[0, 1] for c in cols]
+    assert all(1 <= n <= 5 for n in others) and len(set(others)) > 1
+    assert all(c[0, 0] == 1.0 for c in cols)  # the chrome line is on every page
+
+
+def test_training_columns_are_deterministic_for_a_seed():
+    pages = _pages(6)
+    a = _cols(pages, ["quay"] * 6, np.random.RandomState(3))
+    b = _cols(pages, ["quay"] * 6, np.random.RandomState(3))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
