@@ -14,6 +14,12 @@ content lines, with ``clean=True``); a record without ``lines`` but with a ``tex
 split into lines first, and ``lines`` is added. A record without ``source`` gets the input
 file's name stem, as the training reader does.
 
+With ``sites=True`` (``predict --jsonl --site-memory``) the pages of one site inform each other
+(site evidence, LineClassifier.predict_proba_pages' ``sites``; a record's site is its ``site``,
+else ``meta.domain``, else its URL host). Only pages in the same chunk see each other, so the
+main process then also parses each record for its site and keeps a run of consecutive records
+of one site in one chunk (up to SITE_RUN_RECORDS records): give the input grouped by site.
+
 A multi-member gzip file (each worker compresses its own chunks) is a valid gzip file: ``zcat``,
 ``gzip.open`` and every JSONL reader that uses zlib read it as one stream.
 """
@@ -42,6 +48,11 @@ _QUOTED = tuple(json.dumps(label.value) for label in LABELS)  # _QUOTED[P >= thr
 # several workers, and cost nothing measurable in speed (bench/batch_scaling.py).
 CHUNK_RECORDS = 32
 CHUNK_BYTES = 2 << 20
+# With sites, a run of one site's records grows its chunk past CHUNK_RECORDS / CHUNK_BYTES up to
+# these caps (a site's pages inform each other only within a chunk): about 300,000 wcxb-dev
+# lines, which bounds a worker's memory at a few hundred MB.
+SITE_RUN_RECORDS = 1000
+SITE_RUN_BYTES = 64 << 20
 IN_FLIGHT_PER_WORKER = 2
 # Pipe buffer for the chunks and results that travel between the main process and the workers.
 # A Linux pipe holds 64 KB, so a chunk (~300 KB of wcxb-dev) or its output crossed in many
@@ -123,12 +134,30 @@ def _page_lines(obj: object) -> tuple[list[str], bool]:
     return lines, False
 
 
+def record_site(obj: object) -> str | None:
+    """A decoded record's site key: its `site`, else `meta.domain`, else its URL host, else None.
+
+    >>> record_site({"url": "https://www.quay.example/a"}), record_site({"id": "p1"})
+    ('quay.example', None)
+    """
+    if not isinstance(obj, dict):
+        return None
+    from .sitememory import site_of_url
+    meta = obj.get("meta")
+    for key in (obj.get("site"), meta.get("domain") if isinstance(meta, dict) else None):
+        if isinstance(key, str) and key:
+            return key
+    url = obj.get("url")
+    return site_of_url(url) if isinstance(url, str) else None
+
+
 def process_chunk(model, chunk: tuple, threshold: float, clean: bool, replace_errors: bool,
-                  stop_at_error: bool, compress: bool) -> tuple[bytes, int, int, list[BadRecord]]:
+                  stop_at_error: bool, compress: bool, sites: bool = False) -> tuple[bytes, int, int, list[BadRecord]]:
     """Predict one chunk of raw JSONL lines: (output bytes, pages, lines, bad records).
 
     chunk is (file name, source stem, first line number, list of raw lines as bytes). With
     stop_at_error the chunk ends at its first bad record (the records before it are kept).
+    With sites, the chunk's pages of one site (record_site) inform each other.
     """
     name, stem, first, raws = chunk
     records, pages, bad, texts = [], [], [], []
@@ -157,7 +186,8 @@ def process_chunk(model, chunk: tuple, threshold: float, clean: bool, replace_er
         records.append(obj)
         texts.append(None if from_text else text)
         pages.append(lines)
-    probas = model.predict_proba_pages(pages) if pages else []
+    keys = [record_site(obj) for obj in records] if sites else None
+    probas = model.predict_proba_pages(pages, sites=keys) if pages else []
     out = []
     for obj, text, lines, proba in zip(records, texts, pages, probas):
         keep = (proba >= threshold).tolist()  # labels_from_proba's rule, without Label objects
@@ -193,10 +223,10 @@ def _with_fields(obj: dict, text: str | None, stem: str, added: dict[str, str]) 
     return head + (", " if not head.endswith("{") else "") + ", ".join(tail) + "}"
 
 
-def _work(chunk, threshold, clean, replace_errors, stop_at_error, compress):
+def _work(chunk, threshold, clean, replace_errors, stop_at_error, compress, sites):
     if _MODEL_ERROR is not None:
         raise _MODEL_ERROR
-    return process_chunk(_MODEL, chunk, threshold, clean, replace_errors, stop_at_error, compress)
+    return process_chunk(_MODEL, chunk, threshold, clean, replace_errors, stop_at_error, compress, sites)
 
 
 # ----- main side ---------------------------------------------------------------------------
@@ -218,20 +248,40 @@ def _open_input(name: str):
     return raw, raw
 
 
-def _chunks(names: list[str], summary: BatchSummary):
-    """Yield (file name, stem, first line number, raw lines) chunks from every input in turn."""
+def _raw_site(raw: bytes) -> str | None:
+    """The site of a raw JSONL line (None if it is not a usable record: the worker reports it)."""
+    try:
+        return record_site(json.loads(raw))
+    except ValueError:
+        return None
+
+
+def _chunks(names: list[str], summary: BatchSummary, by_site: bool = False):
+    """Yield (file name, stem, first line number, raw lines) chunks from every input in turn.
+    by_site: a chunk that reached its size ends only where the site changes (or at the
+    SITE_RUN_* caps), so that consecutive records of one site are predicted together."""
     for name in names:
         fh, raw_fh = _open_input(name)
         stem = "stdin" if name == "-" else Path(name).name.split(".")[0]
-        buf, size, first = [], 0, 1
+        buf, size, first, site = [], 0, 1, None
         try:
             for number, raw in enumerate(fh, 1):
+                if by_site:
+                    new_site = _raw_site(raw)
+                    if buf and new_site != site and (len(buf) >= CHUNK_RECORDS or size >= CHUNK_BYTES):
+                        yield name, stem, first, buf
+                        buf, size = [], 0
+                    site = new_site
                 if not buf:
                     first = number
                 buf.append(raw)
                 size += len(raw)
                 summary.bytes_in += len(raw)
-                if len(buf) >= CHUNK_RECORDS or size >= CHUNK_BYTES:
+                if by_site:
+                    full = len(buf) >= SITE_RUN_RECORDS or size >= SITE_RUN_BYTES
+                else:
+                    full = len(buf) >= CHUNK_RECORDS or size >= CHUNK_BYTES
+                if full:
                     yield name, stem, first, buf
                     buf, size = [], 0
         except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
@@ -286,13 +336,14 @@ def _widen_pipes(pool) -> int:
 def run_batch(inputs: list[str], out, *, model=None, model_path: str | None = None, jobs: int = 1,
               threshold: float = DEFAULT_THRESHOLD, clean: bool = False, on_error: str = "skip",
               replace_errors: bool = False, compress: bool = False, progress: bool = False,
-              warn=None) -> BatchSummary:
+              warn=None, sites: bool = False) -> BatchSummary:
     """Predict every JSONL page of `inputs` ("-" is stdin) and write them, in order, to the
     binary file object `out`. Returns counts and the bad records (each also passed to `warn`).
 
     jobs: worker processes (1 = in this process, with `model` if given, else the model at
     `model_path`, else the bundled one; workers always load `model_path`). on_error: "skip" (report and go on) or "stop"
     (write the records before the first bad one, then stop). compress: gzip the output.
+    sites: pages of one site in a chunk inform each other, and chunks follow site runs.
     """
     if on_error not in ("skip", "stop"):
         raise ValueError(f"on_error must be 'skip' or 'stop', got {on_error!r}")
@@ -300,7 +351,7 @@ def run_batch(inputs: list[str], out, *, model=None, model_path: str | None = No
     summary = BatchSummary()
     meter = _Progress(progress, summary)
     stop = on_error == "stop"
-    args = (threshold, clean, replace_errors, stop, compress)
+    args = (threshold, clean, replace_errors, stop, compress, sites)
     threads = max(1, (os.cpu_count() or 1) // jobs)
     t0 = time.perf_counter()
 
@@ -324,7 +375,7 @@ def run_batch(inputs: list[str], out, *, model=None, model_path: str | None = No
             if _MODEL_ERROR is not None:
                 raise _MODEL_ERROR
             model = _MODEL
-        for chunk in _chunks(inputs, summary):
+        for chunk in _chunks(inputs, summary, sites):
             if not consume(process_chunk(model, chunk, *args)):
                 break
     else:
@@ -336,7 +387,7 @@ def run_batch(inputs: list[str], out, *, model=None, model_path: str | None = No
             _widen_pipes(pool)
             pending: collections.deque = collections.deque()
             going = True
-            for chunk in _chunks(inputs, summary):
+            for chunk in _chunks(inputs, summary, sites):
                 pending.append(pool.apply_async(_work, (chunk, *args)))
                 if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
                     going = consume(pending.popleft().get())

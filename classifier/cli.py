@@ -99,8 +99,10 @@ def cmd_predict(args) -> int:
         raise CLIError("--site needs a site name")
     if args.jsonl:
         if args.site is not None:
-            raise CLIError("--site works with page text files, not --jsonl (records are predicted page by page)")
+            raise CLIError("--site works with page text files; with --jsonl, --site-memory reads each record's site")
         return _predict_jsonl(args)
+    if args.site_memory:
+        raise CLIError("--site-memory works with --jsonl; page text files of one site take --site NAME")
     if args.jobs != 1:
         raise CLIError("-j/--jobs works with --jsonl input only")
     model = _load(args.model)
@@ -130,7 +132,7 @@ def _predict_jsonl(args) -> int:
                    threshold=args.threshold, clean=args.clean, on_error=args.on_error,
                    replace_errors=args.encoding_errors == "replace", progress=progress,
                    warn=lambda bad: _log(f"{PROG}: warning: {bad}, skipped" if args.on_error == "skip"
-                                         else f"{PROG}: error: {bad}"))
+                                         else f"{PROG}: error: {bad}"), sites=args.site_memory)
     target = Path(args.output) if args.output else None
     tmp = _atomic_output(target) if target else None
     try:
@@ -328,6 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", metavar="NAME",
                    help="the FILEs are pages of one site: predict them together, so that lines recurring "
                         "across them count as template (site evidence, see README)")
+    p.add_argument("--site-memory", action="store_true",
+                   help="with --jsonl: consecutive records of one site (site, meta.domain or URL host) are "
+                        "predicted together and inform each other; give the input grouped by site")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("train", help="train a model from labelled pages")

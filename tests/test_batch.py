@@ -204,3 +204,46 @@ def test_cli_missing_jsonl_input_is_a_one_line_error(tmp_path, trained_model_fil
     assert cli.main(["predict", "--jsonl", str(tmp_path / "nope.jsonl"), "--model", str(trained_model_file)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("linesift: error:") and "nope.jsonl" in err[0]
+
+
+# ----- sites: pages of one site predicted together ---------------------------------------------
+
+@pytest.fixture
+def by_site(tmp_path, pages_factory):
+    """12 invented pages sorted by site (five sites), as JSONL, and the pages."""
+    pages = sorted(pages_factory(12), key=lambda p: p.site)
+    return _write(tmp_path / "sites.jsonl", _records(pages)), pages
+
+
+def test_with_sites_the_probabilities_are_those_of_the_pages_with_their_sites(by_site, trained_model):
+    path, pages = by_site
+    rows, _ = _run([path], trained_model, sites=True)
+    expected = trained_model.predict_proba_pages([p.lines for p in pages], sites=[p.site for p in pages])
+    plain = trained_model.predict_proba_pages([p.lines for p in pages])
+    for row, probs in zip(rows, expected):
+        assert np.allclose(row["proba"], probs, atol=1e-4)
+    assert any(not np.allclose(a, b, atol=1e-4) for a, b in zip(expected, plain))
+
+
+def test_with_sites_a_run_of_one_site_is_never_split_between_chunks(by_site, monkeypatch):
+    path, pages = by_site
+    monkeypatch.setattr(batch, "CHUNK_RECORDS", 2)
+    chunks = list(batch._chunks([str(path)], batch.BatchSummary(), by_site=True))
+    sites = [{json.loads(raw)["site"] for raw in chunk[3]} for chunk in chunks]
+    for site in {p.site for p in pages}:
+        assert sum(site in s for s in sites) == 1
+    assert len(chunks) > 1
+
+
+def test_with_sites_a_run_longer_than_the_cap_is_split(by_site, monkeypatch):
+    path, _ = by_site
+    monkeypatch.setattr(batch, "SITE_RUN_RECORDS", 1)
+    chunks = list(batch._chunks([str(path)], batch.BatchSummary(), by_site=True))
+    assert [len(c[3]) for c in chunks] == [1] * 12
+
+
+def test_record_site_reads_site_then_domain_then_url_host():
+    assert batch.record_site({"site": "a", "meta": {"domain": "b"}, "url": "https://c.example/"}) == "a"
+    assert batch.record_site({"meta": {"domain": "b"}, "url": "https://c.example/"}) == "b"
+    assert batch.record_site({"url": "https://www.c.example/x"}) == "c.example"
+    assert batch.record_site({"id": "x"}) is None

@@ -166,6 +166,29 @@ def test_predict_site_predicts_the_files_together_with_their_site(capsys, tmp_pa
     assert [float(r.split("\t")[1]) for r in rows] != alone  # the files informed each other
 
 
+def test_predict_site_memory_without_jsonl_is_a_one_line_error(capsys, page_file, model_args):
+    row = assert_one_line_error(capsys, cli.main(["predict", str(page_file), "--site-memory", *model_args]))
+    assert "--site-memory works with --jsonl" in row
+
+
+def test_predict_jsonl_site_memory_passes_each_records_site(capsys, tmp_path, trained_model_file, monkeypatch):
+    from classifier.model import LineClassifier
+
+    path = tmp_path / "pages.jsonl"
+    path.write_text("".join(json.dumps({"id": f"p{i}", "lines": ["Home", f"Story {i}"], "url": url}) + "\n"
+                            for i, url in enumerate(["https://a.example/1", "https://a.example/2", None])),
+                    encoding="utf-8")
+    seen = {}
+    real = LineClassifier.predict_proba_pages
+
+    def spy(self, pages, sites=None):
+        seen["sites"] = sites
+        return real(self, pages, sites)
+    monkeypatch.setattr(LineClassifier, "predict_proba_pages", spy)
+    assert cli.main(["predict", "--jsonl", str(path), "--site-memory", "--model", str(trained_model_file)]) == 0
+    assert seen["sites"] == ["a.example", "a.example", None]
+
+
 def test_predict_empty_site_name_is_a_one_line_error(capsys, page_file, model_args):
     row = assert_one_line_error(capsys, cli.main(["predict", str(page_file), "--site", " ", *model_args]))
     assert "--site needs a site name" in row
