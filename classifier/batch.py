@@ -252,7 +252,7 @@ def _raw_site(raw: bytes) -> str | None:
     """The site of a raw JSONL line (None if it is not a usable record: the worker reports it)."""
     try:
         return record_site(json.loads(raw))
-    except ValueError:
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deep
         return None
 
 
