@@ -6,7 +6,9 @@ ONE ``predict_proba_pages`` call, and the model is loaded once per executor Pyth
 here by path, reused across batches and tasks while Spark reuses its Python workers, the default).
 A bad row (null, or lines that are not strings) gets null outputs and a message in the error
 column; every other row is processed and the job goes on. Rows keep their columns (an ``id``
-passes through untouched) and their order within each partition; nothing is shuffled.
+passes through untouched) and their order within each partition; nothing is shuffled. With
+``site_col``, rows of one site in the same Arrow batch inform each other (site evidence): sort
+the rows by site within partitions so that a site's pages meet.
 
 ``python -m classifier.spark IN OUT`` is the runnable example (JSONL or Parquet in and out).
 pyspark, pyarrow and pandas are imported only when a function here runs (``pip install
@@ -97,6 +99,7 @@ class _Job:
     proba_col: str | None
     clean_col: str | None      # the content lines joined with newlines, plus N_LINES and N_CONTENT
     error_col: str
+    site_col: str | None = None  # a string column of site keys (null: no site)
 
     def output_names(self) -> list[str]:
         counts = [N_LINES, N_CONTENT] if self.clean_col else []
@@ -125,11 +128,12 @@ def _page(cell, job: _Job) -> list[str]:
         raise type(exc)(f"{job.source}: {exc}") from None
 
 
-def _predict_isolated(model, pages: list[list[str]]) -> list:
-    """P(content) arrays for the pages in one batch call; if the batch fails, page by page, so
-    one page the model cannot handle costs only that page (its entry is the exception)."""
+def _predict_isolated(model, pages: list[list[str]], sites: list | None = None) -> list:
+    """P(content) arrays for the pages in one batch call (with their sites, if given); if the
+    batch fails, page by page, so one page the model cannot handle costs only that page (its
+    entry is the exception)."""
     try:
-        return model.predict_proba_pages(pages)
+        return model.predict_proba_pages(pages, sites=sites)
     except Exception:
         out = []
         for page in pages:
@@ -153,7 +157,11 @@ def _predict_frame(frame, job: _Job, model):
         except (TypeError, ValueError) as exc:
             errors[i] = str(exc)
     good = [i for i in range(n) if pages[i] is not None]
-    results = _predict_isolated(model, [pages[i] for i in good]) if good else []
+    sites = None
+    if job.site_col:  # pandas shows a null string as None or NaN
+        keys = [s if isinstance(s, str) and s else None for s in frame[job.site_col]]
+        sites = [keys[i] for i in good]
+    results = _predict_isolated(model, [pages[i] for i in good], sites) if good else []
     labels, proba, clean, n_lines, n_content = ([None] * n for _ in range(5))
     for i, probs in zip(good, results):
         if isinstance(probs, Exception):
@@ -192,6 +200,12 @@ def _run(df, job: _Job):
     fields = {f.name: f for f in df.schema.fields}
     if job.source not in fields:
         raise ValueError(f"no column {job.source!r} in the DataFrame (columns: {', '.join(fields)})")
+    if job.site_col is not None:
+        if job.site_col not in fields:
+            raise ValueError(f"no column {job.site_col!r} in the DataFrame (columns: {', '.join(fields)})")
+        if not isinstance(fields[job.site_col].dataType, T.StringType):
+            raise TypeError(f"site column {job.site_col!r} is {fields[job.site_col].dataType.simpleString()}, "
+                            "expected string")
     wanted = T.StringType() if job.is_text else T.ArrayType(T.StringType())
     got = fields[job.source].dataType
     if type(got) is not type(wanted) or (not job.is_text and not isinstance(got.elementType, T.StringType)):
@@ -224,7 +238,7 @@ def _threshold(threshold: float | None) -> float:
 
 def label_lines(df, lines_col: str = "lines", model_path: str | None = None, threshold: float | None = None,
                 *, labels_col: str = "labels", proba_col: str = "proba", error_col: str = "error",
-                clean_col: str | None = None):
+                clean_col: str | None = None, site_col: str | None = None):
     """Add per-line labels (array<string>), P(content) (array<double>) and an error (string, null
     when the row is fine) to a DataFrame whose ``lines_col`` is array<string>, one page per row.
 
@@ -232,21 +246,23 @@ def label_lines(df, lines_col: str = "lines", model_path: str | None = None, thr
     of a file shipped with ``--files`` / ``addFile``. threshold: P(content) a line needs to be
     content (default labels.DEFAULT_THRESHOLD). clean_col: also add the content lines joined with
     newlines under this name, plus ``n_lines`` and ``n_content``. Output columns that already exist
-    are replaced.
+    are replaced. site_col: a string column of site keys; rows of one site in the same Arrow
+    batch inform each other (LineClassifier.predict_proba_pages' ``sites``), so sort by it
+    within partitions, e.g. ``df.repartition(n, "site").sortWithinPartitions("site")``.
     """
     return _run(df, _Job(lines_col, False, _path(model_path), _threshold(threshold), labels_col, proba_col,
-                         clean_col, error_col))
+                         clean_col, error_col, site_col))
 
 
 def clean_text(df, text_col: str = "text", model_path: str | None = None, threshold: float | None = None,
                *, clean_col: str = "clean_text", error_col: str = "error", labels_col: str | None = None,
-               proba_col: str | None = None):
+               proba_col: str | None = None, site_col: str | None = None):
     """Add the content lines of each row's ``text_col`` (a string, split on line ends), joined
     with newlines, plus ``n_lines``, ``n_content`` and an error column. labels_col / proba_col
     optionally add the per-line labels and P(content) too. Other arguments as for label_lines.
     """
     return _run(df, _Job(text_col, True, _path(model_path), _threshold(threshold), labels_col, proba_col,
-                         clean_col, error_col))
+                         clean_col, error_col, site_col))
 
 
 # ----- the example job ---------------------------------------------------------------------------

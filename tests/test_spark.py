@@ -117,6 +117,28 @@ def test_labels_and_proba_equal_single_process(spark, pages, trained_model, trai
 
 
 @spark_test
+def test_site_col_lets_rows_of_one_site_in_a_batch_inform_each_other(spark, pages, trained_model,
+                                                                    trained_model_file):
+    rows = [(i, p.group, p.lines) for i, p in enumerate(pages)]  # the test split comes sorted by site
+    df = frame(spark, rows, partitions=1, schema="id long, site string, lines array<string>")
+    out = cs.label_lines(df, model_path=str(trained_model_file), site_col="site").collect()
+    expected = []
+    for at in range(0, len(pages), BATCH_ROWS):  # one partition: consecutive batches of BATCH_ROWS rows
+        chunk = pages[at:at + BATCH_ROWS]
+        expected += trained_model.predict_proba_pages([p.lines for p in chunk], sites=[p.group for p in chunk])
+    assert [row["proba"] for row in out] == [probs.tolist() for probs in expected]
+    plain = trained_model.predict_proba_pages([p.lines for p in pages])
+    assert [row["proba"] for row in out] != [probs.tolist() for probs in plain]
+
+
+@spark_test
+def test_a_site_col_that_is_not_a_string_is_refused(spark, pages, trained_model_file):
+    df = frame(spark, [(0, 1, ["Home"])], partitions=1, schema="id long, site long, lines array<string>")
+    with pytest.raises(TypeError, match="site column 'site' is bigint, expected string"):
+        cs.label_lines(df, model_path=str(trained_model_file), site_col="site")
+
+
+@spark_test
 def test_every_row_kept_once_in_order_with_its_columns(spark, pages, trained_model_file):
     rows = page_rows(pages)
     df = frame(spark, rows, partitions=5)
