@@ -142,13 +142,8 @@ def record_site(obj: object) -> str | None:
     """
     if not isinstance(obj, dict):
         return None
-    from .sitememory import site_of_url
-    meta = obj.get("meta")
-    for key in (obj.get("site"), meta.get("domain") if isinstance(meta, dict) else None):
-        if isinstance(key, str) and key:
-            return key
-    url = obj.get("url")
-    return site_of_url(url) if isinstance(url, str) else None
+    from .sitememory import site_key
+    return site_key(obj.get("site"), obj.get("meta"), obj.get("url"))
 
 
 def process_chunk(model, chunk: tuple, threshold: float, clean: bool, replace_errors: bool,

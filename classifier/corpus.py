@@ -27,9 +27,9 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .labels import Label
+from .sitememory import site_key
 
 __all__ = ["Page", "CorpusError", "NotUTF8Error", "read_pages", "read_jsonl", "read_page_file", "write_jsonl",
            "write_page_file", "corpus_sha256", "iter_data_files", "PAGE_SUFFIX", "REVIEW_MARK"]
@@ -75,15 +75,7 @@ class Page:
     @property
     def group(self) -> str:
         """The site a page belongs to, for site-disjoint splits: site, meta.domain, URL host, id."""
-        if self.site:
-            return self.site
-        if self.meta.get("domain"):
-            return str(self.meta["domain"])
-        if self.url:
-            host = urlsplit(self.url).hostname or ""
-            if host:
-                return host[4:] if host.startswith("www.") else host
-        return self.id
+        return site_key(self.site, self.meta, self.url) or self.id
 
     def content_text(self) -> str:
         """The content lines joined with newlines (the reference text built from labels)."""

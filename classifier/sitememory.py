@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-__all__ = ["apply_site_memory", "site_shares", "site_columns", "site_keys", "site_of_url", "line_key",
+__all__ = ["apply_site_memory", "site_shares", "site_columns", "site_keys", "site_key", "site_of_url", "line_key",
            "MIN_PAGES", "MIN_SHARE", "SHIFT", "MAX_CHARS", "SITE_COLUMNS", "SITE_WINDOW"]
 
 # MIN_SHARE, SHIFT and MAX_CHARS were chosen on out-of-fold predictions of our train split (bench/devsplit.py,
@@ -74,6 +74,20 @@ def site_of_url(url: str | None) -> str | None:
         return None
     host = urlsplit(url).hostname or ""
     return (host[4:] if host.startswith("www.") else host) or None
+
+
+def site_key(site=None, meta=None, url=None) -> str | None:
+    """A page's site: its `site`, else `meta["domain"]`, else its URL host (site_of_url), else None.
+
+    >>> site_key(None, {"domain": "b.example"}, "https://c.example/x"), site_key(url="https://www.c.example/x")
+    ('b.example', 'c.example')
+    """
+    if isinstance(site, str) and site:
+        return site
+    domain = meta.get("domain") if isinstance(meta, dict) else None
+    if domain:
+        return str(domain)
+    return site_of_url(url) if isinstance(url, str) else None
 
 
 def site_shares(pages: Sequence[Sequence[str]], sites: Sequence[str | None]) -> list[np.ndarray]:

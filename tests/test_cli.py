@@ -70,6 +70,13 @@ def _train(corpus, output, *extra):
     return code, err.getvalue()
 
 
+def _trained_without_validation(corpus, tmp_path, *flags):
+    """Run `train --no-validate` with the flags; check it succeeded and load the model it wrote."""
+    code, err = _train(corpus, tmp_path / "m.joblib", *flags, "--no-validate")
+    assert code == 0, err
+    return load_model(tmp_path / "m.joblib")
+
+
 @pytest.fixture(scope="module")
 def trained_by_cli(tiny_corpus, tmp_path_factory):
     """`train` run once on the tiny corpus (with its validation run): (model path, exit code, stderr)."""
@@ -385,51 +392,39 @@ def categorised_corpus(tmp_path_factory, train_pages):
 
 
 def test_train_learns_word_only_line_kinds_by_default(categorised_corpus, tmp_path):
-    code, _ = _train(categorised_corpus, tmp_path / "k.joblib", "--no-validate")
-    assert code == 0
-    model = load_model(tmp_path / "k.joblib")
+    model = _trained_without_validation(categorised_corpus, tmp_path)
     assert model.config.kinds is True and model.config.kind_chars is False
     assert model.kind_coef_ is not None and model.kind_first_ == len(model.features_.char_orders)
 
 
 def test_train_kinds_flag_is_still_accepted(tiny_corpus, tmp_path):
-    code, _ = _train(tiny_corpus, tmp_path / "k.joblib", "--kinds", "--no-validate")
-    assert code == 0
-    assert load_model(tmp_path / "k.joblib").config.kinds is True
+    model = _trained_without_validation(tiny_corpus, tmp_path, "--kinds")
+    assert model.config.kinds is True
 
 
 def test_train_no_kinds_flag_trains_without_line_kinds(categorised_corpus, tmp_path):
-    code, _ = _train(categorised_corpus, tmp_path / "n.joblib", "--no-kinds", "--no-validate")
-    assert code == 0
-    model = load_model(tmp_path / "n.joblib")
+    model = _trained_without_validation(categorised_corpus, tmp_path, "--no-kinds")
     assert model.config.kinds is False and model.kind_coef_ is None
 
 
 def test_train_kind_chars_flag_lets_the_kinds_read_char_n_grams(categorised_corpus, tmp_path):
-    code, _ = _train(categorised_corpus, tmp_path / "c.joblib", "--kind-chars", "--no-validate")
-    assert code == 0
-    model = load_model(tmp_path / "c.joblib")
+    model = _trained_without_validation(categorised_corpus, tmp_path, "--kind-chars")
     assert model.config.kind_chars is True and model.kind_first_ == 0
     assert model.kind_coef_[:model.features_.n_features].any()
 
 
 def test_train_fits_a_site_model_by_default(tiny_corpus, tmp_path):
-    code, _ = _train(tiny_corpus, tmp_path / "s.joblib", "--no-validate")
-    assert code == 0
-    assert load_model(tmp_path / "s.joblib").site_model_ is not None
+    model = _trained_without_validation(tiny_corpus, tmp_path)
+    assert model.site_model_ is not None
 
 
 def test_train_no_site_columns_flag_fits_no_site_model(tiny_corpus, tmp_path):
-    code, _ = _train(tiny_corpus, tmp_path / "s.joblib", "--no-site-columns", "--no-validate")
-    assert code == 0
-    model = load_model(tmp_path / "s.joblib")
+    model = _trained_without_validation(tiny_corpus, tmp_path, "--no-site-columns")
     assert model.config.site_columns is False and model.site_model_ is None
 
 
 def test_train_no_overlap_flag_trains_without_the_overlap_columns(tiny_corpus, tmp_path):
-    code, _ = _train(tiny_corpus, tmp_path / "n.joblib", "--no-overlap", "--no-validate")
-    assert code == 0
-    model = load_model(tmp_path / "n.joblib")
+    model = _trained_without_validation(tiny_corpus, tmp_path, "--no-overlap")
     assert model.config.overlap is False and model.overlap_ is False
 
 
