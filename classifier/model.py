@@ -77,8 +77,8 @@ class Config:
     site_columns: bool = True        # also fit a second pass-2 model that reads how many of the
                                      # site's other pages in the batch hold each line
                                      # (sitememory.site_columns), for predictions given sites:
-                                     # +0.043..+0.044 content F1 in site CV on our train split
-                                     # (fold seeds 0/1/2), README "Site evidence"
+                                     # +0.049..+0.051 content F1 in site CV on our 574-page train
+                                     # split (fold seeds 0/1/2, 8 columns), README "Site evidence"
     random_state: int = 0
 
 
@@ -334,7 +334,8 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         if not known.all():
             proba[~known] = pass2_proba(self.context_model_, ctx[~known, :ctx.shape[1] - SITE_COLUMNS], k)
         if known.any():
-            proba[known] = pass2_proba(self.site_model_, ctx[known], k)
+            # a format-6 site model was fitted on the first 5 site columns only
+            proba[known] = pass2_proba(self.site_model_, ctx[known, :self.site_model_.n_features_in_], k)
         return proba
 
     # ----- prediction -------------------------------------------------------------------

@@ -5,7 +5,7 @@ predicted together (menus, footers, consent text, "Related articles") is strong 
 evidence; CCNet drops such lines outright. Two uses, both only when the caller gives sites
 (`sites=` in the Python API, `evaluate --site-memory`):
 
-- site_columns: per line, the share of the site's other pages holding it and four more
+- site_columns: per line, the share of the site's other pages holding it and seven more
   columns (SITE_COLUMNS in all), which the model's second pass-2 model
   (LineClassifier.site_model_) reads;
 - apply_site_memory: a post-pass for models without that model. A recurring line's log-odds of
@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 import numpy as np
 
 __all__ = ["apply_site_memory", "site_shares", "site_columns", "site_keys", "site_key", "site_of_url", "line_key",
-           "MIN_PAGES", "MIN_SHARE", "SHIFT", "MAX_CHARS", "SITE_COLUMNS", "SITE_WINDOW"]
+           "MIN_PAGES", "MIN_SHARE", "SHIFT", "MAX_CHARS", "SITE_COLUMNS", "SITE_WINDOW",
+           "PREFIX_CHARS"]
 
 # MIN_SHARE, SHIFT and MAX_CHARS were chosen on out-of-fold predictions of our train split (bench/devsplit.py,
 # 5 folds grouped by site; grid in bench/site_memory.py), never on the test split or wcxb-dev.
@@ -149,10 +150,16 @@ def apply_site_memory(pages: Sequence[Sequence[str]], probas: Sequence[np.ndarra
     return out
 
 
-#: Columns site_columns gives each line (pass 2's site columns, Config.site_columns).
-SITE_COLUMNS = 5
+#: Columns site_columns gives each line (pass 2's site columns, Config.site_columns). Models of
+#: format 6 read the first 5 (LineClassifier passes each pass-2 model the columns it was fitted on).
+SITE_COLUMNS = 8
 #: Radius of the window of site_columns' third column (lines before and after, same page).
 SITE_WINDOW = 2
+#: Characters of a line's key compared by site_columns' eighth column (lines that begin alike).
+#: A teaser's blurb is often the opening of the article's first paragraph cut short with "…",
+#: which the whole-line key misses. In site CV on our train split (bench/corpus_cv.py --sites,
+#: fold seed 0) 20 characters scored 0.942 content F1 / 0.925 shingle F1, 32 scored 0.943 / 0.922.
+PREFIX_CHARS = 20
 
 
 def site_keys(sites, n_pages: int) -> list[str | None]:
@@ -181,8 +188,11 @@ def site_columns(pages: Sequence[Sequence[str]], sites: Sequence[str | None] | N
     SITE_WINDOW away on the page, the share of the page's lines found on another page, and the
     share of other pages holding the line next to the same neighbour (its line before or after
     on this page): a template line keeps its neighbours, a headline quoted in another page's
-    list of teasers does not. Blank lines get 0 (and count as lines of the page in the fourth
-    column; LineClassifier passes non-blank lines only).
+    list of teasers does not. Then the first column of the line before and of the line after
+    (0 at the page's ends): a teaser's blurb follows a headline found elsewhere. Last, the share
+    of other pages holding a line whose key begins with the same PREFIX_CHARS characters: a
+    blurb cut short with "…" matches the article's own paragraph. Blank lines get 0 (and count
+    as lines of the page in the fourth column; LineClassifier passes non-blank lines only).
     A page with no other page of its site (or site None) gets NaN everywhere; pages without a
     non-blank line, and copies of the page (the same non-blank lines), do not count. With `rng`
     (training), each page sees a random subset of its site's other pages (1 to all), so the
@@ -220,8 +230,10 @@ def site_columns(pages: Sequence[Sequence[str]], sites: Sequence[str | None] | N
         distinct = list(first.values())  # one page per text, in batch order
         pairs = {i: list(zip(keys[i], keys[i][1:])) for i in idx}
         pair_sets = {i: {pair for pair in pairs[i] if all(pair)} for i in idx}
+        prefix_sets = {i: {k[:PREFIX_CHARS] for k in sets[i]} for i in idx}
         total = Counter(k for i in distinct for k in sets[i])
         pair_total = Counter(pair for i in distinct for pair in pair_sets[i])
+        prefix_total = Counter(q for i in distinct for q in prefix_sets[i])
         for i in idx:
             others = [j for j in distinct if text[j] != text[i]]
             if not others:
@@ -230,9 +242,10 @@ def site_columns(pages: Sequence[Sequence[str]], sites: Sequence[str | None] | N
                 others = sorted(rng.choice(others, size=rng.randint(1, len(others) + 1), replace=False))
                 counts = Counter(k for j in others for k in sets[j])
                 pair_counts = Counter(pair for j in others for pair in pair_sets[j])
+                prefix_counts = Counter(q for j in others for q in prefix_sets[j])
                 own = 0
             else:  # every other page: the site's counts less this page's own
-                counts, pair_counts, own = total, pair_total, 1
+                counts, pair_counts, prefix_counts, own = total, pair_total, prefix_total, 1
             share = np.array([(counts[k] - own) / len(others) if k else 0.0 for k in keys[i]],
                              dtype=np.float64)
             cols = out[i]
@@ -246,8 +259,12 @@ def site_columns(pages: Sequence[Sequence[str]], sites: Sequence[str | None] | N
             cols[:, 3] = float((share > 0).mean()) if n else 0.0
             pair_share = np.array([(pair_counts[pair] - own) / len(others) if all(pair) else 0.0
                                    for pair in pairs[i]], dtype=np.float64)
-            cols[:, 4] = 0.0
+            cols[:, 4:7] = 0.0
             if n > 1:
                 cols[:-1, 4] = pair_share
                 cols[1:, 4] = np.maximum(cols[1:, 4], pair_share)
+                cols[1:, 5] = share[:-1]
+                cols[:-1, 6] = share[1:]
+            cols[:, 7] = [(prefix_counts[k[:PREFIX_CHARS]] - own) / len(others) if k else 0.0
+                          for k in keys[i]]
     return out

@@ -23,7 +23,7 @@ from classifier.labels import Label
 from classifier.model import (FORMAT_VERSION, Config, LineClassifier, ModelError, load_model, read_model_file,
                               save_model)
 from classifier.overlap import OVERLAP_COLUMNS
-from classifier.sitememory import SITE_COLUMNS, apply_site_memory
+from classifier.sitememory import SITE_COLUMNS, apply_site_memory, site_columns
 
 
 #: Columns of context.context_features, before the overlap and kind columns.
@@ -539,6 +539,21 @@ def test_a_model_without_a_site_model_applies_site_memory_to_sites(trained_model
     old = copy.copy(trained_model)
     del old.site_model_  # as in a model made before site columns
     expected = apply_site_memory(pages, old.predict_proba_pages(pages), sites)
+    for a, b in zip(old.predict_proba_pages(pages, sites=sites), expected):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_site_model_fitted_on_fewer_site_columns_reads_the_first_ones(small_config, train_pages, site_batch,
+                                                                       monkeypatch):
+    # a format-6 model's site model knows the first 5 site columns only
+    pages, sites = site_batch
+    fit = train_pages[:16]
+    monkeypatch.setattr(model_module, "SITE_COLUMNS", 5)
+    monkeypatch.setattr(model_module, "site_columns", lambda *a: [c[:, :5] for c in site_columns(*a)])
+    old = LineClassifier(small_config).fit([p.lines for p in fit], [p.labels for p in fit], [p.group for p in fit])
+    expected = old.predict_proba_pages(pages, sites=sites)
+    monkeypatch.undo()
+    assert old.site_model_.n_features_in_ == old.context_model_.n_features_in_ + 5
     for a, b in zip(old.predict_proba_pages(pages, sites=sites), expected):
         np.testing.assert_array_equal(a, b)
 

@@ -198,6 +198,26 @@ def test_a_line_quoted_among_other_neighbours_has_pair_share_zero():
     assert cols[1, 0] == 1.0 and cols[1, 4] == 0.0
 
 
+def test_a_blurb_after_a_recurring_headline_sees_the_headlines_share():
+    pages = [["Menu", "Ferry strike ends", "Crews went back…"], ["Ferry strike ends", "The crews went back."]]
+    cols = _cols(pages, ["q", "q"])[0]
+    assert cols[:, 5].tolist() == [0.0, 0.0, 1.0]  # the line before's share
+    assert cols[:, 6].tolist() == [1.0, 0.0, 0.0]  # the line after's share
+
+
+def test_a_line_cut_short_matches_a_line_that_begins_alike():
+    opening = "The crews of the harbour ferries went back to work"
+    pages = [["Menu", opening[:30] + "…"], ["Menu", opening + " on Monday."]]
+    cols = _cols(pages, ["q", "q"])[0]
+    assert cols[1, 0] == 0.0 and cols[1, 7] == 1.0
+    assert cols[0, 7] == 1.0  # a short line compares its whole key
+
+
+def test_lines_that_begin_differently_have_prefix_share_zero():
+    pages = [["Menu", "A ferry strike ends after nine days"], ["Menu", "Bakery on Quay Street reopens"]]
+    assert _cols(pages, ["q", "q"])[0][1, 7] == 0.0
+
+
 def test_a_page_without_text_is_no_other_page():
     cols = _cols([["Menu", "Story"], [], ["", "  "]], ["q", "q", "q"])
     assert np.isnan(cols[0]).all()
