@@ -1,6 +1,6 @@
 """The README's worked example, end to end: label 5 pages of one site, correct them, retrain.
 
-    python bench/retrain_example.py                 # ~4 min on 2 cores; work files in a temp folder
+    python bench/retrain_example.py                 # ~10 min on 2 cores; work files in a temp folder
     python bench/retrain_example.py --keep DIR      # keep the work files (pages, page files, models)
 
 The site is `fr-la-voix-du-causse` (an invented French regional news site of our bundled test
