@@ -157,7 +157,7 @@ SITE_COLUMNS = 8
 SITE_WINDOW = 2
 #: Characters of a line's key compared by site_columns' eighth column (lines that begin alike).
 #: A teaser's blurb is often the opening of the article's first paragraph cut short with "…",
-#: which the whole-line key misses. In site CV on our train split (bench/corpus_cv.py --sites,
+#: which the whole-line key misses. In site CV on our 574-page train split (bench/corpus_cv.py --sites,
 #: fold seed 0) 20 characters scored 0.942 content F1 / 0.925 shingle F1, 32 scored 0.943 / 0.922.
 PREFIX_CHARS = 20
 
@@ -191,8 +191,10 @@ def site_columns(pages: Sequence[Sequence[str]], sites: Sequence[str | None] | N
     list of teasers does not. Then the first column of the line before and of the line after
     (0 at the page's ends): a teaser's blurb follows a headline found elsewhere. Last, the share
     of other pages holding a line whose key begins with the same PREFIX_CHARS characters: a
-    blurb cut short with "…" matches the article's own paragraph. Blank lines get 0 (and count
-    as lines of the page in the fourth column; LineClassifier passes non-blank lines only).
+    blurb cut short with "…" matches the article's own paragraph. A blank line's own-key
+    columns (first, fifth, eighth) are 0, it counts as a line of the page in the fourth, and
+    it is the line before or after its neighbours in the sixth and seventh (LineClassifier
+    passes non-blank lines only).
     A page with no other page of its site (or site None) gets NaN everywhere; pages without a
     non-blank line, and copies of the page (the same non-blank lines), do not count. With `rng`
     (training), each page sees a random subset of its site's other pages (1 to all), so the

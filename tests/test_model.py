@@ -543,18 +543,35 @@ def test_a_model_without_a_site_model_applies_site_memory_to_sites(trained_model
         np.testing.assert_array_equal(a, b)
 
 
-def test_a_site_model_fitted_on_fewer_site_columns_reads_the_first_ones(small_config, train_pages, site_batch,
-                                                                       monkeypatch):
-    # a format-6 model's site model knows the first 5 site columns only
+@pytest.fixture(scope="module")
+def five_column_model(small_config, train_pages, site_batch):
+    """A model whose site model knows the first 5 site columns only (as in format 6), and its
+    probabilities for site_batch computed when the code gave 5 columns."""
     pages, sites = site_batch
     fit = train_pages[:16]
-    monkeypatch.setattr(model_module, "SITE_COLUMNS", 5)
-    monkeypatch.setattr(model_module, "site_columns", lambda *a: [c[:, :5] for c in site_columns(*a)])
-    old = LineClassifier(small_config).fit([p.lines for p in fit], [p.labels for p in fit], [p.group for p in fit])
-    expected = old.predict_proba_pages(pages, sites=sites)
-    monkeypatch.undo()
-    assert old.site_model_.n_features_in_ == old.context_model_.n_features_in_ + 5
-    for a, b in zip(old.predict_proba_pages(pages, sites=sites), expected):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(model_module, "SITE_COLUMNS", 5)
+        mp.setattr(model_module, "site_columns", lambda *a: [c[:, :5] for c in site_columns(*a)])
+        model = LineClassifier(small_config).fit([p.lines for p in fit], [p.labels for p in fit],
+                                                 [p.group for p in fit])
+        expected = model.predict_proba_pages(pages, sites=sites)
+    assert model.site_model_.n_features_in_ == model.context_model_.n_features_in_ + 5
+    return model, expected
+
+
+def test_a_site_model_fitted_on_fewer_site_columns_reads_the_first_ones(five_column_model, site_batch):
+    model, expected = five_column_model
+    pages, sites = site_batch
+    for a, b in zip(model.predict_proba_pages(pages, sites=sites), expected):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_format_6_file_loads_and_predicts_with_sites(five_column_model, site_batch, tmp_path):
+    model, expected = five_column_model
+    pages, sites = site_batch
+    path = tmp_path / "v6.joblib"
+    joblib.dump(_payload(model, format_version=6), path)
+    for a, b in zip(load_model(path).predict_proba_pages(pages, sites=sites), expected):
         np.testing.assert_array_equal(a, b)
 
 

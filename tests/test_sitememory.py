@@ -210,7 +210,11 @@ def test_a_line_cut_short_matches_a_line_that_begins_alike():
     pages = [["Menu", opening[:30] + "…"], ["Menu", opening + " on Monday."]]
     cols = _cols(pages, ["q", "q"])[0]
     assert cols[1, 0] == 0.0 and cols[1, 7] == 1.0
-    assert cols[0, 7] == 1.0  # a short line compares its whole key
+
+
+def test_a_short_line_compares_its_whole_key():
+    pages = [["Menu", "Story one"], ["Menu and more", "Story two"]]
+    assert _cols(pages, ["q", "q"])[0][0, 7] == 0.0
 
 
 def test_lines_that_begin_differently_have_prefix_share_zero():
@@ -227,6 +231,7 @@ def test_copies_of_a_page_count_as_one_page():
     pages = [["Menu", "Story one"], ["Menu", "Story one"], ["Menu", "Story two"]]
     cols = _cols(pages, ["q"] * 3)
     assert np.isnan(cols[0]).sum() == 0 and cols[0][:, 0].tolist() == [1.0, 0.0]  # only page 2 counts
+    assert cols[0][:, 7].tolist() == [1.0, 0.0]
     assert cols[0][0, 1] == 1 and cols[2][0, 1] == 1
 
 
@@ -255,6 +260,24 @@ def test_training_columns_see_a_random_subset_of_the_other_pages():
     others = [c[0, 1] for c in cols]
     assert all(1 <= n <= 5 for n in others) and len(set(others)) > 1
     assert all(c[0, 0] == 1.0 for c in cols)  # the chrome line is on every page
+
+
+class _EveryPage:
+    """An rng whose random subset of the other pages is all of them."""
+
+    def randint(self, low, high):
+        return high - 1
+
+    def choice(self, others, size, replace):
+        return list(others)
+
+
+def test_training_columns_with_every_other_page_equal_prediction_columns():
+    pages = [["Menu", "Ferry strike ends", "The crews went back to work on the harbour ferries…", ""],
+             ["Ferry strike ends", "The crews went back to work on the harbour ferries today.", "Menu"],
+             ["Menu", "Bakery reopens", "Menu"], ["Menu", "Bakery reopens", "Menu"]]
+    for a, b in zip(_cols(pages, ["q"] * 4), _cols(pages, ["q"] * 4, _EveryPage())):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_training_columns_are_deterministic_for_a_seed():
