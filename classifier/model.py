@@ -329,13 +329,13 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             return pass2_proba(self.context_model_, ctx, k)
         # lines of a page with other pages of its site go to the site model, the rest (NaN site
         # columns) to the plain one, so a page alone gets the same numbers in any call
+        # Each model reads the first columns, as many as it was fitted on: the plain one none of
+        # the site columns, a format-6 site model the first 5 of them.
         known = ~np.isnan(site[:, 0])
         proba = np.empty(n)
-        if not known.all():
-            proba[~known] = pass2_proba(self.context_model_, ctx[~known, :ctx.shape[1] - SITE_COLUMNS], k)
-        if known.any():
-            # a format-6 site model was fitted on the first 5 site columns only
-            proba[known] = pass2_proba(self.site_model_, ctx[known, :self.site_model_.n_features_in_], k)
+        for model, rows in ((self.context_model_, ~known), (self.site_model_, known)):
+            if rows.any():
+                proba[rows] = pass2_proba(model, ctx[rows, :model.n_features_in_], k)
         return proba
 
     # ----- prediction -------------------------------------------------------------------

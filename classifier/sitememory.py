@@ -231,23 +231,21 @@ def site_columns(pages: Sequence[Sequence[str]], sites: Sequence[str | None] | N
             first.setdefault(text[i], i)
         distinct = list(first.values())  # one page per text, in batch order
         pairs = {i: list(zip(keys[i], keys[i][1:])) for i in idx}
-        pair_sets = {i: {pair for pair in pairs[i] if all(pair)} for i in idx}
-        prefix_sets = {i: {k[:PREFIX_CHARS] for k in sets[i]} for i in idx}
-        total = Counter(k for i in distinct for k in sets[i])
-        pair_total = Counter(pair for i in distinct for pair in pair_sets[i])
-        prefix_total = Counter(q for i in distinct for q in prefix_sets[i])
+        # what each page holds, counted per page: its lines, neighbour pairs and line openings
+        held = {i: (sets[i], {pair for pair in pairs[i] if all(pair)}, {k[:PREFIX_CHARS] for k in sets[i]})
+                for i in idx}
+        totals = [Counter(x for i in distinct for x in held[i][f]) for f in range(3)]
         for i in idx:
             others = [j for j in distinct if text[j] != text[i]]
             if not others:
                 continue
             if rng is not None:
                 others = sorted(rng.choice(others, size=rng.randint(1, len(others) + 1), replace=False))
-                counts = Counter(k for j in others for k in sets[j])
-                pair_counts = Counter(pair for j in others for pair in pair_sets[j])
-                prefix_counts = Counter(q for j in others for q in prefix_sets[j])
+                counted = [Counter(x for j in others for x in held[j][f]) for f in range(3)]
                 own = 0
             else:  # every other page: the site's counts less this page's own
-                counts, pair_counts, prefix_counts, own = total, pair_total, prefix_total, 1
+                counted, own = totals, 1
+            counts, pair_counts, prefix_counts = counted
             share = np.array([(counts[k] - own) / len(others) if k else 0.0 for k in keys[i]],
                              dtype=np.float64)
             cols = out[i]
