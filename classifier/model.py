@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -22,78 +21,22 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold
 
 from . import fast
+from .config import BATCH_CHARS, BATCH_LINES, CROP_MAX, FIT_THREADS, Config
 from .features import SHAPE_NAMES, TextFeatures, shape_features
 from .kinds import KINDS, fit_kinds, kind_targets
 from .labels import DEFAULT_THRESHOLD, LABELS, Label, labels_from_proba
 from .lines import as_lines, as_pages
 from .modelio import (FORMAT_VERSION, ModelError, bundled_file, bundled_model_path, load_bundled, load_model,
                       read_model_file, save_model)
-from .pass2 import pass2_array, pass2_proba
+from .pass2 import pass2_array, pass2_proba, thread_limit
 from .sitememory import SITE_COLUMNS, apply_site_memory, site_columns, site_keys
 
 __all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "bundled_model_path",
            "bundled_file", "read_model_file", "ModelError", "FORMAT_VERSION", "DEFAULT_THRESHOLD"]
 
 
-
 def _quiet(message: str) -> None:
     pass
-
-
-@dataclass(frozen=True)
-class Config:
-    """Training settings. Defaults were chosen on a fixed site-disjoint dev split (a fifth of
-    the sites of our train split and of wcxb-dev's domains held out), never on a test split."""
-
-    n_features: int = 2**18          # hash space per text block (char, word)
-    char_orders: tuple = (1, 2, 3, 4)  # character n-gram orders
-    prefix: int = 200                # characters of a line that are hashed
-    alpha: float = 1e-6              # SGD L2 strength (with averaging; see `average`)
-    sgd_epochs: int = 20
-    average: bool = True             # averaged SGD: plain SGD at alpha 1e-5 scored 0.669 vs 0.714
-                                     # content F1 on held-out wcxb domains, and varied more by split
-    folds: int = 5                   # out-of-fold pass-1 scores for training pass 2
-    trees: int = 100                 # 300 trees at 0.1 scored the same on the dev split at 3x the cost
-    learning_rate: float = 0.2
-    max_leaf_nodes: int = 31
-    crops: int = 0                   # short random windows added per training page. On the dev split
-                                     # 1 window raised content F1 on 3-6-line snippets from 0.45/0.21
-                                     # to 0.69/0.66 but cost ~0.015 shingle F1 on whole pages: off
-    kinds: bool = True               # pass 1 also scores line kinds (kinds.py) where pages carry
-                                     # categories (our corpus): +0.010..+0.011 content F1 in site
-                                     # CV on our train split (bench/corpus_cv.py, 3 fold seeds,
-                                     # word-only kinds, with the overlap columns); README, "Line
-                                     # kinds"
-    kind_chars: bool = False         # the kinds also read the char n-grams: CV +0.004 over
-                                     # word-only kinds (fold seed 0), but prediction ~1.2x slower
-                                     # again, as the char entries are most of a line's n-grams
-    overlap: bool = True             # pass 2 sees how much of each line's vocabulary the rest of
-                                     # its page uses (overlap.py): +0.014..+0.018 content F1 in
-                                     # site CV on our train split (bench/corpus_cv.py, 3 fold
-                                     # seeds), headlines above all; dev splits within seed noise
-                                     # (bench/results/ablation_overlap_seed*.json against
-                                     # ablation_acc4_seed*.json); prediction 3-10% slower on
-                                     # wcxb-dev pages, more on CJK text (README, speed)
-    site_columns: bool = True        # also fit a second pass-2 model that reads how many of the
-                                     # site's other pages in the batch hold each line
-                                     # (sitememory.site_columns), for predictions given sites:
-                                     # +0.049..+0.051 content F1 in site CV on our 574-page train
-                                     # split (fold seeds 0/1/2, 8 columns), README "Site evidence"
-    random_state: int = 0
-
-
-#: Lines per prediction chunk: large enough to amortise numpy call overhead, small enough to
-#: keep the working arrays in cache. On 600 wcxb-dev pages 2,000 ran as fast as 4,000-20,000
-#: (within noise), and with `-j 2` on 100 MB of JSONL the summed RSS was 368 MB against 413 MB
-#: at 4,000 (bench/batch_scaling.py).
-BATCH_LINES = 2_000
-#: Characters per pass-1 span (a page longer than this is scored in spans): ten BATCH_LINES
-#: chunks of wcxb-dev lines (50 characters on average). Pass 1 needs about 60 bytes of working
-#: memory per character, so this caps it near 60 MB, however long the page (a single longer line
-#: is a span of its own).
-BATCH_CHARS = 1_000_000
-#: Longest random window added by Config.crops.
-CROP_MAX = 8
 
 
 class LineClassifier(BaseEstimator, ClassifierMixin):
@@ -169,13 +112,17 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
 
     # ----- training ----------------------------------------------------------------------
     def fit(self, pages, labels, groups=None, sample_weight=None, log=None, categories=None):
-        """Train both passes.
+        """Train both passes, on FIT_THREADS threads (so the model is the same on any machine).
 
         pages: list of line lists; labels: list of label lists; groups: one site name per page
         (folds never split a site); sample_weight: one weight per page (e.g. to favour one
         source's labelling); log: callable receiving progress messages; categories: per page,
         a category per line or None (kinds.py; pages without them teach no line kinds).
         """
+        with thread_limit(FIT_THREADS):
+            return self._fit(pages, labels, groups, sample_weight, log, categories)
+
+    def _fit(self, pages, labels, groups, sample_weight, log, categories):
         log = log or _quiet
         pages = [as_lines(p) for p in pages]
         labels = [list(page_labels) for page_labels in labels]

@@ -43,7 +43,8 @@ SKOPS_SUFFIX = ".skops"
 #: scikit-learn estimators); anything else found in a file is refused before loading.
 SKOPS_TYPES = (
     "classifier.model.LineClassifier",
-    "classifier.model.Config",
+    "classifier.config.Config",
+    "classifier.model.Config",  # where Config lived in files saved before 2026-11-28's third rebuild
     "classifier.features.TextFeatures",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )

@@ -17,7 +17,7 @@ from .context import context_features
 from .kinds import KIND_COLUMNS, kind_features, kind_probs
 from .overlap import OVERLAP_COLUMNS, overlap_features
 
-__all__ = ["pass2_array", "pass2_proba", "PASS2_ROWS"]
+__all__ = ["pass2_array", "pass2_proba", "thread_limit", "PASS2_ROWS"]
 
 # Rows per pass-2 predict call: 2048 rows x 80 float64 features (1.3 MB) stay in L2/L3 while
 # 100 trees walk them; 1000-3000 were equally fast on this machine, 25000 was 2.5x slower.
@@ -25,10 +25,16 @@ PASS2_ROWS = 2048
 
 
 @functools.lru_cache(maxsize=1)
-def _openmp_controller():
+def _thread_controller():
     """A threadpoolctl controller, made once (making one scans the loaded libraries: ~20 ms)."""
     from threadpoolctl import ThreadpoolController
     return ThreadpoolController()
+
+
+def thread_limit(n: int, user_api: str | None = None):
+    """A context manager capping the threads of the BLAS and OpenMP libraries (or of one
+    `user_api`: "blas", "openmp") at `n`."""
+    return _thread_controller().limit(limits=n, user_api=user_api)
 
 
 def pass2_array(lines, offsets, score, shape, repeats, kinds, overlap: bool, prefix, k=None, tokens=None,
@@ -70,6 +76,6 @@ def pass2_proba(model, ctx: np.ndarray, k=None) -> np.ndarray:
     # block, 100 trees mean 100 parallel regions, and when other processes keep the cores
     # busy their barriers stall (a 20 MB batch took 370 s instead of ~20 s); use processes
     # (`predict --jsonl -j N`) to use more cores.
-    with _openmp_controller().limit(limits=1, user_api="openmp"):
+    with thread_limit(1, "openmp"):
         return np.concatenate([model.predict_proba(ctx[i:i + PASS2_ROWS])[:, 1]
                                for i in range(0, len(ctx), PASS2_ROWS)])

@@ -147,6 +147,34 @@ def test_training_is_deterministic_for_a_seed(trained_model, train_pages, small_
         np.testing.assert_array_equal(a, b)
 
 
+def test_fit_trains_on_fit_threads_whatever_the_callers_limit(train_pages, small_config, monkeypatch):
+    # BLAS sums split by thread would change pass 1's scores, and the trees with them
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen = []  # the (library api, threads) pairs in force at each SGD fit
+    real_fit = model_module.SGDClassifier.fit
+
+    def spy(self, *args, **kwargs):
+        seen.append({(i["user_api"], i["num_threads"]) for i in threadpool_info()})
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(model_module.SGDClassifier, "fit", spy)
+    pages = train_pages[:16]
+    with threadpool_limits(limits=2):
+        LineClassifier(small_config).fit([p.lines for p in pages], [p.labels for p in pages], [p.group for p in pages])
+    assert seen and all(n == model_module.FIT_THREADS for pairs in seen for _, n in pairs)
+    assert {api for pairs in seen for api, _ in pairs} >= {"blas", "openmp"}
+
+
+def test_fit_gives_the_callers_thread_limit_back(train_pages, small_config):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    pages = train_pages[:16]
+    with threadpool_limits(limits=2):
+        LineClassifier(small_config).fit([p.lines for p in pages], [p.labels for p in pages], [p.group for p in pages])
+        assert {i["num_threads"] for i in threadpool_info()} == {2}
+
+
 def test_the_session_model_learned_every_line_kind(trained_model):
     assert trained_model.kind_coef_.shape == (trained_model.features_.n_features_out_, len(KINDS))
     assert (trained_model.kind_coef_ != 0).any(axis=0).all()
