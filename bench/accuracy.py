@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import json
 import sys
 import time
@@ -95,8 +96,10 @@ def recipe(model) -> Config:
     return config
 
 
+@functools.lru_cache(maxsize=1)
 def _cv_data(folds: int):
-    """The shipped recipe's sources and the wcxb-dev domains' folds."""
+    """The shipped recipe's sources and the wcxb-dev domains' folds, read once per process (and
+    not at all by forked workers, which inherit the parent's copy)."""
     ours = read_pages([ROOT / "training_data" / "train.jsonl"])
     readability = read_pages([DATA / "readability.jsonl.gz"])
     wcxb = read_pages([DATA / "wcxb-dev.jsonl.gz"])
@@ -108,8 +111,8 @@ def _cv_data(folds: int):
 
 
 def _cv_fold(task):
-    """Train on all but fold k, predict fold k's wcxb pages with and without their sites. Reads
-    the data itself, so that it can run in a worker process."""
+    """Train on all but fold k, predict fold k's wcxb pages with and without their sites. Takes
+    the data from _cv_data, so that it can run in a worker process."""
     k, folds, config = task
     t0 = time.perf_counter()
     ours, readability, wcxb, fold_of = _cv_data(folds)
