@@ -56,6 +56,12 @@ VARIANTS = {
                       {"overlap": False, "kinds": False, "random_state": 1}, OURS_WEIGHT),
     "nooverlap_rs2": ("no overlap columns, no line kinds, training seed 2",
                       {"overlap": False, "kinds": False, "random_state": 2}, OURS_WEIGHT),
+    "copies": ("a line's copies on its page count in its overlap columns (Config.overlap_copies: the recipe up "
+               "to model format 7)", {"overlap_copies": True}, OURS_WEIGHT),
+    "copies_rs1": ("copies count in the overlap columns, training seed 1", {"overlap_copies": True, "random_state": 1},
+                   OURS_WEIGHT),
+    "copies_rs2": ("copies count in the overlap columns, training seed 2", {"overlap_copies": True, "random_state": 2},
+                   OURS_WEIGHT),
     "kwords": ("line kinds read word n-grams and shape only (Config(kinds=True, kind_chars=False): the shipped "
                "recipe since 2026-11-27 night, i.e. base)", {"kinds": True, "kind_chars": False}, OURS_WEIGHT),
     "kwords_rs1": ("word-only line kinds, training seed 1", {"kinds": True, "kind_chars": False, "random_state": 1},

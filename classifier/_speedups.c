@@ -211,7 +211,9 @@ PyInit__speedups(void)
     if (m == NULL)
         return NULL;
     if (PyModule_AddIntConstant(m, "NODE_SIZE", (long)sizeof(node_t)) < 0
-        || PyModule_AddIntConstant(m, "COUNT_WIDTH", ls_shape_count_width()) < 0) {
+        || PyModule_AddIntConstant(m, "COUNT_WIDTH", ls_shape_count_width()) < 0
+        /* overlap_cols takes copy ids (model format 8): a build without them is stale */
+        || PyModule_AddIntConstant(m, "OVERLAP_COPIES", 1) < 0) {
         Py_DECREF(m);
         return NULL;
     }

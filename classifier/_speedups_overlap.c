@@ -6,15 +6,20 @@
 #include <stdint.h>
 
 #define N_COLUMNS 5
+/* a line's copy id: its own number when no ids were given */
+#define COPY_ID(l) (cid ? cid[(l)] : (int64_t)(l))
 
-/* 24 bytes, so that more of a big page's table stays in cache: a table slot is touched twice
- * per token, at random. int32 fields: line and page numbers are checked to fit. */
+/* 32 bytes (int32 fields where they fit; line and page numbers are checked to), since a table
+ * slot is touched twice per token, at random, and a big page's table should stay in cache. The
+ * mass is int64: with copy ids a line subtracts its copies' summed weight, which a mass
+ * saturated at 2 * scale (as up to format 7) could undercut. */
 typedef struct {
     uint64_t key;
-    int32_t mass;       /* sum of the fixed-point P(content) of the page's lines holding it,
-                         * saturated at 2 * scale: min(scale, mass - q) is the same */
-    int32_t count;      /* lines of the page holding it, saturated at 2 (only "> 1" is read) */
+    int64_t mass;       /* sum of the fixed-point P(content) of the page's lines holding it */
+    int32_t count;      /* lines of the page holding it */
     int32_t last;       /* last line that added it (build), then the next line holding it */
+    int32_t other;      /* the line before `last` (build; after it, going back) nearest to it
+                         * that holds the token and is not a copy of `last` */
     int32_t page;       /* 1 + the page whose token the slot holds: stale slots need no clearing */
 } slot_t;
 
@@ -24,18 +29,23 @@ typedef struct {
     int32_t before;     /* also on one of the NEAR lines before */
 } entry_t;
 
-/* overlap_cols(tokens, ends, near, prob_scale, q, offsets, out)
+/* overlap_cols(tokens, ends, near, prob_scale, q, offsets, out[, copy_id, copy_mass, copy_count])
  * tokens: uint64 overlap tokens of every line, ends: int64 end of each line's tokens in them
  * (text_sums collects both); q: int64 fixed-point P(content) per line; offsets: int64 first
  * line of each page (sorted); out: C-order float64 (N_COLUMNS, n), the transpose of the
- * Fortran-order columns. */
+ * Fortran-order columns. The optional int64 arrays (overlap.copy_weights) give each line's
+ * copy id, equal for copies of one text on one page, and the summed q and number of its
+ * copies, itself included: a line's copies then do not count as other lines holding its
+ * tokens. Without them every line is its own only copy (models before format 8). */
 PyObject *
 ls_overlap_cols(PyObject *self, PyObject *args)
 {
     Py_ssize_t near;
     long long scale;
     Py_buffer tok_b, end_b, q_b, off_b, out_b;
-    if (!PyArg_ParseTuple(args, "y*y*nLy*y*w*", &tok_b, &end_b, &near, &scale, &q_b, &off_b, &out_b))
+    Py_buffer cid_b = {0}, cmass_b = {0}, ccount_b = {0};
+    if (!PyArg_ParseTuple(args, "y*y*nLy*y*w*|y*y*y*", &tok_b, &end_b, &near, &scale, &q_b, &off_b, &out_b,
+                          &cid_b, &cmass_b, &ccount_b))
         return NULL;
     PyObject *result = NULL;
     entry_t *ent = NULL;
@@ -49,10 +59,18 @@ ls_overlap_cols(PyObject *self, PyObject *args)
     const int64_t *q = (const int64_t *)q_b.buf;
     const int64_t *offsets = (const int64_t *)off_b.buf;
     double *out = (double *)out_b.buf;
+    const int64_t *cid = (const int64_t *)cid_b.buf, *cmass = (const int64_t *)cmass_b.buf;
+    const int64_t *ccount = (const int64_t *)ccount_b.buf;
     if (near < 0 || scale < 1 || scale > (1 << 20) || n >= INT32_MAX || n_pages >= INT32_MAX || tok_b.len % (Py_ssize_t)sizeof(uint64_t) || end_b.len % (Py_ssize_t)sizeof(int64_t)
         || q_b.len != n * (Py_ssize_t)sizeof(int64_t) || off_b.len % (Py_ssize_t)sizeof(int64_t)
         || out_b.len != N_COLUMNS * n * (Py_ssize_t)sizeof(double)) {
         PyErr_SetString(PyExc_ValueError, "overlap_cols: bad arguments");
+        goto done;
+    }
+    if ((cid || cmass || ccount) && (!cid || !cmass || !ccount || cid_b.len != n * (Py_ssize_t)sizeof(int64_t)
+                                     || cmass_b.len != n * (Py_ssize_t)sizeof(int64_t)
+                                     || ccount_b.len != n * (Py_ssize_t)sizeof(int64_t))) {
+        PyErr_SetString(PyExc_ValueError, "overlap_cols: copy ids, masses and counts must be given together, one per line");
         goto done;
     }
     for (Py_ssize_t l = 0; l < n; l++) {
@@ -62,6 +80,10 @@ ls_overlap_cols(PyObject *self, PyObject *args)
         }
         if (q[l] < 0 || q[l] > scale) {
             PyErr_SetString(PyExc_ValueError, "overlap_cols: q must lie in [0, prob_scale]");
+            goto done;
+        }
+        if (cid && (cmass[l] < q[l] || cmass[l] > (int64_t)n * scale || ccount[l] < 1 || ccount[l] > n)) {
+            PyErr_SetString(PyExc_ValueError, "overlap_cols: a line's copies must include itself");
             goto done;
         }
     }
@@ -114,38 +136,49 @@ ls_overlap_cols(PyObject *self, PyObject *args)
                 if (slot->page != p + 1) {
                     slot->page = (int32_t)(p + 1);
                     slot->key = key;
-                    slot->mass = slot->count = 0;
-                    slot->last = -1;
+                    slot->mass = 0;
+                    slot->count = 0;
+                    slot->last = slot->other = -1;
                 } else if (slot->last == l) {
                     continue;  /* the line holds the token twice */
                 }
+                int64_t c = COPY_ID(l);
+                /* the nearest line before holding it that is not a copy of this one */
+                int last_differs = slot->last >= 0 && COPY_ID(slot->last) != c;
+                int32_t prev = last_differs ? slot->last : slot->other;
                 ent[e].line = (int32_t)l;
                 ent[e].slot = s;
-                ent[e].before = slot->last >= 0 && l - slot->last <= near;
+                ent[e].before = prev >= 0 && l - prev <= near;
+                if (last_differs)
+                    slot->other = slot->last;
                 slot->last = (int32_t)l;
-                int64_t mass = (int64_t)slot->mass + q[l];
-                slot->mass = (int32_t)(mass < 2 * scale ? mass : 2 * scale);
-                slot->count += slot->count < 2;
+                slot->mass += q[l];
+                slot->count++;
                 e++;
             }
         }
-        for (Py_ssize_t i = 0; i < e; i++)
-            table[ent[i].slot].last = -1;  /* now: the next line holding the token, going backwards */
+        for (Py_ssize_t i = 0; i < e; i++)  /* now: the next lines holding the token, going backwards */
+            table[ent[i].slot].last = table[ent[i].slot].other = -1;
         /* backward: per line, the sums of overlap.py, in integers */
         Py_ssize_t i = e - 1;
         for (Py_ssize_t l = b - 1; l >= a; l--) {
             int64_t others = 0, top = INT64_MIN, repeated = 0, before = 0, after = 0, count = 0;
+            int64_t c = COPY_ID(l), own_mass = cmass ? cmass[l] : q[l], own_count = ccount ? ccount[l] : 1;
             for (; i >= 0 && ent[i].line == l; i--) {
                 slot_t *slot = &table[ent[i].slot];
-                int64_t o = slot->mass - q[l];
+                int64_t o = slot->mass - own_mass;
                 if (o > scale)
                     o = scale;
                 others += o;
                 if (o > top)
                     top = o;
-                repeated += slot->count > 1;
+                repeated += slot->count > own_count;
                 before += ent[i].before;
-                after += slot->last >= 0 && slot->last - l <= near;
+                int last_differs = slot->last >= 0 && COPY_ID(slot->last) != c;
+                int32_t next = last_differs ? slot->last : slot->other;
+                after += next >= 0 && next - l <= near;
+                if (last_differs)
+                    slot->other = slot->last;
                 slot->last = (int32_t)l;
                 count++;
             }
@@ -163,6 +196,12 @@ ls_overlap_cols(PyObject *self, PyObject *args)
     Py_INCREF(result);
 done:
     PyMem_Free(ent);
+    if (cid_b.obj || cid_b.buf)
+        PyBuffer_Release(&cid_b);
+    if (cmass_b.obj || cmass_b.buf)
+        PyBuffer_Release(&cmass_b);
+    if (ccount_b.obj || ccount_b.buf)
+        PyBuffer_Release(&ccount_b);
     PyMem_Free(table);
     PyBuffer_Release(&tok_b);
     PyBuffer_Release(&end_b);

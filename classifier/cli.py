@@ -303,6 +303,7 @@ def _input_flags(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .cli_train import add_train_arguments
     from .labels import DEFAULT_THRESHOLD
 
     parser = argparse.ArgumentParser(prog=PROG, description="Label scraped page lines as content or boilerplate.")
@@ -336,45 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("train", help="train a model from labelled pages")
-    p.add_argument("data", nargs="+", metavar="DATA",
-                   help="JSONL page files (.jsonl, .jsonl.gz), .tsv page files, or directories of them")
-    p.add_argument("-o", "--output", required=True, help="where to write the model")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--no-validate", dest="validate", action="store_false",
-                   help="skip the held-out runs and the before/after table (much faster)")
-    p.add_argument("--threshold", type=_probability, default=DEFAULT_THRESHOLD,
-                   help="P(content) a line needs to be content (default %(default)s)")
-    p.add_argument("--crops", type=int, default=0, metavar="N",
-                   help="also train on N random 1-8-line windows of every page: better on inputs of a "
-                        "few lines, slightly worse on whole pages (default 0)")
-    p.add_argument("--no-kinds", dest="kinds", action="store_false",
-                   help="learn no line kinds (the previous bundled recipe): prediction ~1.1-1.3x faster, "
-                        "less accurate on pages like our corpus's. Kinds are learned only from pages with "
-                        "categories, such as the bundled train split")
-    p.add_argument("--kinds", dest="kinds", action="store_true", default=True,
-                   help="learn line kinds (the default; kept for old scripts)")
-    p.add_argument("--kind-chars", action="store_true",
-                   help="line kinds also read the char n-grams (word n-grams and shape only by default): "
-                        "a little more accurate, prediction ~1.2x slower again")
-    p.add_argument("--no-overlap", dest="overlap", action="store_false",
-                   help="leave out the lexical overlap columns (the recipe before 2026-11-27 evening): "
-                        "prediction a few percent faster, ~10%% on CJK text; misses more headlines")
-    p.add_argument("--no-site-columns", dest="site_columns", action="store_false",
-                   help="fit no second pass-2 model for pages predicted with other pages of their site "
-                        "(--site-memory): training ~1 pass-2 fit shorter, model file smaller")
-    p.add_argument("--weight", action="append", metavar="SOURCE=W",
-                   help="weight the pages of one source (a JSONL record's 'source', else the file name "
-                        "stem; a page file's '# source:', else its folder name), e.g. --weight my_pages=5; "
-                        "repeatable")
-    p.add_argument("--base", choices=("bundled", "none"), default="bundled",
-                   help="bundled (default): also train on the bundled train split (source 'linesift'); "
-                        "none: only on DATA")
-    p.add_argument("--compare-with", metavar="MODEL",
-                   help="the previous model for the before/after table (default: the bundled model)")
-    p.add_argument("--provenance", help="text describing the training data, stored in the model")
-    p.add_argument("--force", action="store_true",
-                   help="allow overwriting the bundled model (its recorded sha256 is updated too)")
-    _input_flags(p)
+    add_train_arguments(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="score a model on labelled pages (default: the bundled test set)")

@@ -1,4 +1,5 @@
-"""The `train` subcommand: read labelled pages (plus the bundled base), validate, compare, save.
+"""The `train` subcommand, its arguments and its run: read labelled pages (plus the bundled
+base), validate, compare, save.
 
 Held-out validation and the before/after table follow the README's "Retraining on your own
 pages"; the data helpers live in retrain.py, the estimator in model.py. Errors are CLIError,
@@ -15,6 +16,53 @@ from pathlib import Path
 # replace cli._load or cli.bundled_data_path reach this command too
 from . import cli
 from .cli import CLIError
+
+
+def add_train_arguments(p) -> None:
+    """The `train` subcommand's arguments, added to its argparse parser `p`."""
+    from .labels import DEFAULT_THRESHOLD
+
+    p.add_argument("data", nargs="+", metavar="DATA",
+                   help="JSONL page files (.jsonl, .jsonl.gz), .tsv page files, or directories of them")
+    p.add_argument("-o", "--output", required=True, help="where to write the model")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--no-validate", dest="validate", action="store_false",
+                   help="skip the held-out runs and the before/after table (much faster)")
+    p.add_argument("--threshold", type=cli._probability, default=DEFAULT_THRESHOLD,
+                   help="P(content) a line needs to be content (default %(default)s)")
+    p.add_argument("--crops", type=int, default=0, metavar="N",
+                   help="also train on N random 1-8-line windows of every page: better on inputs of a "
+                        "few lines, slightly worse on whole pages (default 0)")
+    p.add_argument("--no-kinds", dest="kinds", action="store_false",
+                   help="learn no line kinds (the previous bundled recipe): prediction ~1.1-1.3x faster, "
+                        "less accurate on pages like our corpus's. Kinds are learned only from pages with "
+                        "categories, such as the bundled train split")
+    p.add_argument("--kinds", dest="kinds", action="store_true", default=True,
+                   help="learn line kinds (the default; kept for old scripts)")
+    p.add_argument("--kind-chars", action="store_true",
+                   help="line kinds also read the char n-grams (word n-grams and shape only by default): "
+                        "a little more accurate, prediction ~1.2x slower again")
+    p.add_argument("--no-overlap", dest="overlap", action="store_false",
+                   help="leave out the lexical overlap columns (the recipe before 2026-11-27 evening): "
+                        "prediction a few percent faster, ~10%% on CJK text; misses more headlines")
+    p.add_argument("--overlap-copies", action="store_true",
+                   help="count a line's copies on its page in its overlap columns (the recipe up to model format 7)")
+    p.add_argument("--no-site-columns", dest="site_columns", action="store_false",
+                   help="fit no second pass-2 model for pages predicted with other pages of their site "
+                        "(--site-memory): training ~1 pass-2 fit shorter, model file smaller")
+    p.add_argument("--weight", action="append", metavar="SOURCE=W",
+                   help="weight the pages of one source (a JSONL record's 'source', else the file name "
+                        "stem; a page file's '# source:', else its folder name), e.g. --weight my_pages=5; "
+                        "repeatable")
+    p.add_argument("--base", choices=("bundled", "none"), default="bundled",
+                   help="bundled (default): also train on the bundled train split (source 'linesift'); "
+                        "none: only on DATA")
+    p.add_argument("--compare-with", metavar="MODEL",
+                   help="the previous model for the before/after table (default: the bundled model)")
+    p.add_argument("--provenance", help="text describing the training data, stored in the model")
+    p.add_argument("--force", action="store_true",
+                   help="allow overwriting the bundled model (its recorded sha256 is updated too)")
+    cli._input_flags(p)
 
 
 def train_command(args) -> int:
@@ -68,7 +116,7 @@ def train_command(args) -> int:
     cli._log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s)"
          f"{' + base' if n_base else ''} (sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
     config = Config(random_state=args.seed, crops=args.crops, kinds=args.kinds, kind_chars=args.kind_chars,
-                    overlap=args.overlap, site_columns=args.site_columns)
+                    overlap=args.overlap, overlap_copies=args.overlap_copies, site_columns=args.site_columns)
     weight_of = _parse_weights(args.weight, sources)
 
     def fit(subset):

@@ -45,6 +45,10 @@ class Config:
                                      # (bench/results/ablation_overlap_seed*.json against
                                      # ablation_acc4_seed*.json); prediction 3-10% slower on
                                      # wcxb-dev pages, more on CJK text (README, speed)
+    overlap_copies: bool = False     # a line's copies on its page count as other lines sharing
+                                     # its words (the recipe up to model format 7): a menu entry
+                                     # printed twice then looks like a headline over its article
+                                     # (the demo page's second "Icon Caret Down" line)
     site_columns: bool = True        # also fit a second pass-2 model that reads how many of the
                                      # site's other pages in the batch hold each line
                                      # (sitememory.site_columns), for predictions given sites:

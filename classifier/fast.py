@@ -50,9 +50,10 @@ def _module():
     except ImportError:
         return None
     if (_speedups.NODE_SIZE != NODE_DTYPE.itemsize or _speedups.COUNT_WIDTH != len(COUNT_NAMES)
-            or not hasattr(_speedups, "overlap_cols") or not hasattr(_speedups, "kind_cols")):
+            or not hasattr(_speedups, "kind_cols") or getattr(_speedups, "OVERLAP_COPIES", 0) != 1):
         # a stale build from another version of this file (one without kind_cols also lacks
-        # text_sums' kind_first argument, which the bundled model's word-only kinds need)
+        # text_sums' kind_first argument, which the bundled model's word-only kinds need; one
+        # without OVERLAP_COPIES has an overlap_cols that takes no copy ids)
         return None
     return _speedups
 
@@ -201,10 +202,12 @@ def kind_features(k, probs: np.ndarray, offsets: np.ndarray, out: np.ndarray) ->
     return True
 
 
-def overlap_features(k, tokens: list | None, score: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> bool:
-    """overlap.overlap_features(lines, score, offsets, prefix) written into out (a lines x
-    OVERLAP_COLUMNS view), from the tokens that text_score collected for those lines (its
-    token_sink, one entry per call, in line order); False, with out untouched, without them."""
+def overlap_features(k, tokens: list | None, score: np.ndarray, offsets: np.ndarray, out: np.ndarray,
+                     copies: np.ndarray | None = None) -> bool:
+    """overlap.overlap_features(lines, score, offsets, prefix, copies) written into out (a
+    lines x OVERLAP_COLUMNS view), from the tokens that text_score collected for those lines
+    (its token_sink, one entry per call, in line order); False, with out untouched, without
+    them."""
     kernel = getattr(k, "overlap_cols", None)
     if kernel is None or not tokens:  # no tokens collected: no kernel, or no pass-1 call
         return False
@@ -219,7 +222,10 @@ def overlap_features(k, tokens: list | None, score: np.ndarray, offsets: np.ndar
     # columns of a Fortran-order array (the pass-2 array) are written in place, else copied
     in_place = out.T.flags.c_contiguous and out.dtype == np.float64
     cols = out.T if in_place else np.empty((O.OVERLAP_COLUMNS, len(score)))
-    kernel(tok, ends, O.NEAR, O.PROB_SCALE, q, np.ascontiguousarray(offsets, dtype=np.int64), cols)
+    args = (tok, ends, O.NEAR, O.PROB_SCALE, q, np.ascontiguousarray(offsets, dtype=np.int64), cols)
+    if copies is not None:
+        args += O.copy_weights(q, copies)
+    kernel(*args)
     if not in_place:
         out[:] = cols.T
     return True

@@ -28,7 +28,7 @@ from .labels import DEFAULT_THRESHOLD, LABELS, Label, labels_from_proba
 from .lines import as_lines, as_pages
 from .modelio import (FORMAT_VERSION, ModelError, bundled_file, bundled_model_path, load_bundled, load_model,
                       read_model_file, save_model)
-from .pass2 import pass2_array, pass2_proba, thread_limit
+from .pass2 import line_copies, pass2_array, pass2_proba, thread_limit
 from .sitememory import SITE_COLUMNS, apply_site_memory, site_columns, site_keys
 
 __all__ = ["Config", "LineClassifier", "save_model", "load_model", "load_bundled", "bundled_model_path",
@@ -51,7 +51,9 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
     when the training pages carry no categories), ``kind_first_`` (the first hashed block the
     kinds read: 0, or the word block when Config.kind_chars is off; 0 in models made before
     it), ``overlap_`` (whether pass 2 reads the
-    overlap columns; False in models made before them), ``context_model_`` (pass 2,
+    overlap columns; False in models made before them), ``overlap_copies_`` (whether a line's
+    copies on its page count in its overlap columns; True in models made before format 8),
+    ``context_model_`` (pass 2,
     HistGradientBoostingClassifier), ``site_model_`` (pass 2 with the site columns, for pages
     predicted with other pages of their site; None without Config.site_columns, and in models
     made before it), ``classes_``.
@@ -85,30 +87,14 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
 
     @staticmethod
     def _repeats(lines: list[str], offsets: np.ndarray, k=None) -> np.ndarray:
-        """How many times each line's text (whitespace-normalised) occurs on its own page.
-        k: the compiled kernels (fast.kernels()), which hash the lines without building the
-        normalised strings."""
-        n = len(lines)
-        if n == 0:
-            return np.zeros(0)
-        page = np.searchsorted(offsets, np.arange(n), side="right") - 1
-        # hash() of str is salted per process, but only equality within this call matters
-        # " ".join(line.split()) is lines.normalise, spelled with C-level maps for speed
-        if k is None:
-            h = np.fromiter(map(hash, map(" ".join, map(str.split, lines))), dtype=np.int64, count=n)
-        else:
-            h = np.empty(n, dtype=np.int64)
-            k.line_keys(lines, h)
-        keys = h ^ (page * np.int64(0x9E3779B97F4A7C1))
-        # np.unique(keys, return_inverse=True, return_counts=True), in fewer numpy calls: it cost
-        # 35-60 us on a page of 5-300 lines, this 25-35 us
-        order = np.argsort(keys)
-        ordered = keys[order]
-        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-        counts = np.diff(np.append(starts, n))
-        out = np.empty(n)
-        out[order] = np.repeat(counts, counts)
-        return out
+        """How many times each line's text (whitespace-normalised) occurs on its own page."""
+        return LineClassifier._copies(lines, offsets, k)[0]
+
+    @staticmethod
+    def _copies(lines: list[str], offsets: np.ndarray, k=None, prefix: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """pass2.line_copies: each line's copies on its page, counted, and a copy id per line."""
+        return line_copies(lines, offsets, k, prefix)
 
     # ----- training ----------------------------------------------------------------------
     def fit(self, pages, labels, groups=None, sample_weight=None, log=None, categories=None):
@@ -196,8 +182,11 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
                                   + [np.full((len(p), SITE_COLUMNS), np.nan) for p in pages[n_pages:]])
             if np.isnan(site[:, 0]).all():  # no site with two pages: nothing to learn from
                 site = None
-        ctx = pass2_array(lines, offsets, oof, shape, self._repeats(lines, offsets), kind_oof,
-                          self.config.overlap, features.prefix, site=site)
+        repeats, copies = self._copies(lines, offsets, prefix=features.prefix)
+        if self.config.overlap_copies or not self.config.overlap:
+            copies = None
+        ctx = pass2_array(lines, offsets, oof, shape, repeats, kind_oof, self.config.overlap, features.prefix,
+                          site=site, copies=copies)
         n_ctx = ctx.shape[1] - (0 if site is None else SITE_COLUMNS)
         context = self._context_model().fit(ctx[:, :n_ctx], y, sample_weight=w)
         log(f"pass 2 fit done ({time.perf_counter() - t0:.1f}s)")
@@ -211,6 +200,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         self.kind_intercept_ = kind_intercept
         self.kind_first_ = len(features.char_orders) if kind_skip else 0
         self.overlap_ = bool(self.config.overlap)
+        self.overlap_copies_ = bool(self.config.overlap_copies)
         self.site_model_ = site_model
         self.context_model_ = context
         self.classes_ = np.array([str(lab) for lab in LABELS])
@@ -270,8 +260,12 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
                 score[a:b] = s
             else:
                 score[a:b], kinds[a:b] = s
-        ctx = pass2_array(lines, offsets, score, shape, self._repeats(lines, offsets, k), kinds, use_overlap,
-                          self.features_.prefix, k, tokens, site)
+        if use_overlap and not getattr(self, "overlap_copies_", True):
+            repeats, copies = self._copies(lines, offsets, k, self.features_.prefix)
+        else:  # no overlap columns, or a model before format 8, which counted copies there
+            repeats, copies = self._repeats(lines, offsets, k), None
+        ctx = pass2_array(lines, offsets, score, shape, repeats, kinds, use_overlap, self.features_.prefix, k,
+                          tokens, site, copies)
         if site is None:
             return pass2_proba(self.context_model_, ctx, k)
         # lines of a page with other pages of its site go to the site model, the rest (NaN site

@@ -10,6 +10,8 @@ A line's tokens are the words of 3 or more characters (not all digits) of its fi
 characters, which are written without spaces. Each token is a 64-bit hash; a line counts
 each of its tokens once. Everything is integer arithmetic until the final divisions, so the
 numbers do not depend on the order of the sums (the compiled kernel computes the same ones).
+"Other lines" are lines that are not copies of the line (model format 8 on; `copies`): a menu
+printed twice does not share its words with itself.
 
 >>> import numpy as np
 >>> lines = ["Menu", "Ferry pier reopens", "The ferry pier reopens in May.", "Subscribe now", "|"]
@@ -26,7 +28,7 @@ from .context import page_ids
 from .features import (_CJK, _DIGIT, _PUNCT, _SPACE, MAX_WORD, NGRAM_PREFIX, _classify,
                        _word_weights, lowered_codepoints)
 
-__all__ = ["overlap_features", "line_tokens", "content_weights", "OVERLAP_COLUMNS", "MIN_WORD", "NEAR",
+__all__ = ["overlap_features", "line_tokens", "content_weights", "copy_weights", "OVERLAP_COLUMNS", "MIN_WORD", "NEAR",
            "PROB_SCALE"]
 
 #: Latin, Cyrillic, Arabic ... words shorter than this are mostly function words ("of", "la",
@@ -39,7 +41,8 @@ NEAR = 5
 PROB_SCALE = 1 << 16
 #: Columns: content-weighted share of the line's tokens found on other lines, share found on
 #: any other line, share found within NEAR lines after, within NEAR lines before, and the
-#: largest content weight of one token.
+#: largest content weight of one token; "other" excludes the line's copies when copy ids are
+#: given (overlap_features).
 OVERLAP_COLUMNS = 5
 _CJK_SALT = np.uint64(0x632BE59BD9B4E019)  # keeps CJK pairs apart from word hashes
 _NO_TOKENS = -1.0
@@ -95,17 +98,37 @@ def line_tokens(lines: list[str], prefix: int | None = NGRAM_PREFIX) -> tuple[np
     return tok_line[first], tok_hash[first]
 
 
+def copy_weights(q: np.ndarray, copies: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(copy id, summed weight, number) of each line's copies, itself included, for lines
+    whose copy ids are `copies` (equal ids: copies of one text on one page; ids in [0, n)), or
+    for every line its own copy when `copies` is None."""
+    n = len(q)
+    if copies is None:
+        return np.arange(n, dtype=np.int64), q, np.ones(n, dtype=np.int64)
+    copies = np.asarray(copies, dtype=np.int64)
+    if copies.shape != (n,) or (n and (copies.min() < 0 or copies.max() >= n)):
+        raise ValueError(f"copies must be {n} ids in [0, {n})")
+    # exact: integer sums far below 2**53
+    mass = np.bincount(copies, weights=q, minlength=n).astype(np.int64)
+    return np.ascontiguousarray(copies), mass[copies], np.bincount(copies, minlength=n).astype(np.int64)[copies]
+
+
 def overlap_features(lines: list[str], score: np.ndarray, offsets: np.ndarray,
-                     prefix: int | None = NGRAM_PREFIX) -> np.ndarray:
+                     prefix: int | None = NGRAM_PREFIX, copies: np.ndarray | None = None) -> np.ndarray:
     """OVERLAP_COLUMNS columns per line (-1 for a line without tokens) from the lines of a
     batch, their pass-1 scores and each page's first-line offset; tokens come from each line's
-    first `prefix` characters."""
+    first `prefix` characters.
+
+    With `copies` (one id per line, equal for lines of one page with the same text), a line's
+    copies do not count as other lines holding its tokens: a menu entry printed twice shares
+    its words with nothing but itself. Without it (models before format 8) they do."""
     n = len(lines)
     out = np.full((n, OVERLAP_COLUMNS), _NO_TOKENS)
+    q = content_weights(score)
+    cid, cmass, ccount = copy_weights(q, copies)
     tok_line, tok_hash = line_tokens(lines, prefix)
     if len(tok_line) == 0:
         return out
-    q = content_weights(score)
     page = page_ids(np.asarray(offsets, dtype=np.int64), n)
     tok_page = page[tok_line]
     # group equal tokens of a page, lines in order inside a group
@@ -116,12 +139,22 @@ def overlap_features(lines: list[str], score: np.ndarray, offsets: np.ndarray,
     group = np.cumsum(new) - 1
     mass = np.bincount(group, weights=q[g_line])  # exact: integer sums far below 2**53
     size = np.bincount(group)
-    others = np.minimum(mass[group].astype(np.int64) - q[g_line], PROB_SCALE)
-    repeated = size[group] > 1
-    after = np.zeros(len(order), dtype=bool)
-    after[:-1] = ~new[1:] & (g_line[1:] - g_line[:-1] <= NEAR)
-    before = np.zeros(len(order), dtype=bool)
-    before[1:] = ~new[1:] & (g_line[1:] - g_line[:-1] <= NEAR)
+    others = np.minimum(mass[group].astype(np.int64) - cmass[g_line], PROB_SCALE)
+    repeated = size[group] > ccount[g_line]
+    # runs of copies inside a group: the nearest other line holding the token before a line
+    # is the one just before its run, the nearest after it the one just after
+    g_cid = cid[g_line]
+    m = len(order)
+    idx = np.arange(m)
+    run = np.ones(m, dtype=bool)
+    run[1:] = new[1:] | (g_cid[1:] != g_cid[:-1])
+    run_first = np.maximum.accumulate(np.where(run, idx, 0))
+    run_end = np.ones(m, dtype=bool)  # the last entry of its run
+    run_end[:-1] = run[1:]
+    run_last = np.minimum.accumulate(np.where(run_end, idx, m - 1)[::-1])[::-1]
+    prev, nxt = run_first - 1, run_last + 1
+    before = ~new[run_first] & (g_line - g_line[np.maximum(prev, 0)] <= NEAR)
+    after = (nxt < m) & ~new[np.minimum(nxt, m - 1)] & (g_line[np.minimum(nxt, m - 1)] - g_line <= NEAR)
     count = np.bincount(g_line, minlength=n)
     has = count > 0
     tokens = count[has].astype(np.float64)

@@ -413,6 +413,16 @@ def test_train_kind_chars_flag_lets_the_kinds_read_char_n_grams(categorised_corp
     assert model.kind_coef_[:model.features_.n_features].any()
 
 
+def test_train_keeps_a_lines_copies_out_of_its_overlap_by_default(tiny_corpus, tmp_path):
+    model = _trained_without_validation(tiny_corpus, tmp_path)
+    assert model.config.overlap_copies is False and model.overlap_copies_ is False
+
+
+def test_train_overlap_copies_flag_counts_them_as_before(tiny_corpus, tmp_path):
+    model = _trained_without_validation(tiny_corpus, tmp_path, "--overlap-copies")
+    assert model.config.overlap_copies is True and model.overlap_copies_ is True
+
+
 def test_train_fits_a_site_model_by_default(tiny_corpus, tmp_path):
     model = _trained_without_validation(tiny_corpus, tmp_path)
     assert model.site_model_ is not None

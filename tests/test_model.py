@@ -491,6 +491,74 @@ def test_repeats_count_a_lines_copies_on_its_own_page_only(kernels):
     assert counts.tolist() == [3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 1.0]
 
 
+@pytest.mark.parametrize("kernels", [False, True])
+def test_copy_ids_are_shared_by_the_copies_of_a_line_on_one_page_only(kernels):
+    from classifier import fast
+    k = fast.kernels() if kernels else None
+    if kernels and k is None:
+        pytest.skip("the compiled kernels are not built")
+    lines = ["Share", "Body text here.", "Share ", "Menu", "  Share", "Menu", "Share"]
+    ids = LineClassifier._copies(lines, np.array([0, 5]), k)[1]
+    assert ids[0] == ids[2] == ids[4]
+    assert len({ids[0], ids[1], ids[3], ids[5], ids[6]}) == 5
+    assert ((ids >= 0) & (ids < len(lines))).all()
+
+
+def test_copies_of_a_long_line_cut_at_other_places_get_other_ids():
+    # tokens come from the first `prefix` characters: indented, the copy is cut inside a word
+    long = "x " * 98 + "harbourmaster"
+    lines = [long, "    " + long, long, "harbour"]
+    repeats, ids = LineClassifier._copies(lines, np.array([0]), None, prefix=200)
+    assert repeats.tolist() == [3.0, 3.0, 3.0, 1.0]  # the repeat column still sees three copies
+    assert ids[0] == ids[2] != ids[1]
+    assert ((ids >= 0) & (ids < len(lines))).all()
+    whole = LineClassifier._copies(lines, np.array([0]), None)[1]  # tokens from the whole line
+    assert whole[0] == whole[1] == whole[2] != whole[3]
+
+
+def _copy_ids_passed(monkeypatch) -> list:
+    """The copy ids each pass2_array call gets from the model, recorded from now on."""
+    seen = []
+    real = pass2_module.pass2_array
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("copies", args[11] if len(args) > 11 else None))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(model_module, "pass2_array", spy)
+    return seen
+
+
+@pytest.mark.parametrize("counted", [False, True])
+def test_training_passes_copy_ids_unless_copies_count(small_config, train_pages, monkeypatch, counted):
+    seen = _copy_ids_passed(monkeypatch)
+    LineClassifier(dataclasses.replace(small_config, kinds=False, overlap_copies=counted)).fit(
+        [p.lines for p in train_pages[:12]], [p.labels for p in train_pages[:12]],
+        [p.group for p in train_pages[:12]])
+    assert len(seen) == 1 and (seen[0] is None) == counted
+
+
+def test_the_session_model_keeps_a_lines_copies_out_of_its_overlap(trained_model, monkeypatch):
+    seen = _copy_ids_passed(monkeypatch)
+    assert trained_model.overlap_copies_ is False
+    trained_model.predict_proba(["Menu", "The river rose.", "Menu"])
+    assert seen[0] is not None and seen[0][0] == seen[0][2] != seen[0][1]
+
+
+def test_a_format_7_file_counts_a_lines_copies_as_before(small_config, train_pages, tmp_path):
+    model = LineClassifier(dataclasses.replace(small_config, overlap_copies=True)).fit(
+        [p.lines for p in train_pages], [p.labels for p in train_pages], [p.group for p in train_pages],
+        categories=[p.categories for p in train_pages])
+    page = train_pages[0].lines + train_pages[0].lines[:3]  # copies of its first lines
+    expected = model.predict_proba(page)
+    model.overlap_copies_ = False
+    assert not np.array_equal(model.predict_proba(page), expected)  # the copies matter on this page
+    del model.overlap_copies_  # format 7 models predate the attribute
+    path = tmp_path / "v7.joblib"
+    joblib.dump(_payload(model, format_version=7), path)
+    np.testing.assert_array_equal(load_model(path).predict_proba(page), expected)
+
+
 # ----- site columns (Config.site_columns) -------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """classifier.overlap: the share of a line's tokens that the rest of its page uses."""
 
 import numpy as np
+import pytest
 
 from classifier.overlap import MIN_WORD, NEAR, OVERLAP_COLUMNS, PROB_SCALE, line_tokens, overlap_features
 
@@ -83,3 +84,44 @@ def test_empty_pages_and_an_empty_batch_are_fine():
     assert _cols([], offsets=(0,)).shape == (0, OVERLAP_COLUMNS)
     cols = overlap_features(["river bank", "river"], np.zeros(2), np.array([0, 0, 1, 1]))
     assert cols[:, 1].tolist() == [0.0, 0.0]  # one line per page: nothing to share
+
+
+def _cols_with_copies(lines, copies, scores=None):
+    scores = np.full(len(lines), CONTENT) if scores is None else np.asarray(scores, dtype=float)
+    return overlap_features(lines, scores, np.array([0]), copies=np.asarray(copies))
+
+
+def test_a_lines_copies_do_not_share_its_words():
+    lines = ["Icon Caret Down", "The river rose overnight.", "Icon Caret Down"]
+    assert _cols_with_copies(lines, [0, 1, 0])[[0, 2]].tolist() == [[0.0] * OVERLAP_COLUMNS] * 2
+    assert _cols(lines)[2, 3] == 1.0  # without copy ids (models before format 8) the copy counts
+
+
+def test_a_copy_still_sees_the_other_lines_that_share_its_words():
+    lines = ["Ferry pier", "Ferry pier", "The ferry pier reopened."]
+    cols = _cols_with_copies(lines, [0, 0, 2], [CONTENT, CONTENT, CHROME])
+    p_chrome = np.round(1 / (1 + np.exp(-CHROME)) * PROB_SCALE) / PROB_SCALE
+    assert cols[:2, 0].tolist() == [p_chrome] * 2  # the third line's weight, not the copy's
+    assert cols[:2, 1].tolist() == [1.0, 1.0]
+    assert cols[:2, 2].tolist() == [1.0, 1.0]  # the third line is within NEAR after both
+    assert cols[:2, 3].tolist() == [0.0, 0.0]  # nothing but a copy before them
+    assert cols[2, 3] == 0.5  # "ferry" and "pier" of its 4 tokens are before it
+
+
+def test_the_nearest_other_line_is_found_past_a_run_of_copies():
+    lines = ["ferry pier"] + ["Ferry Pier"] * (NEAR + 2)
+    cols = _cols_with_copies(lines, [0] + [1] * (NEAR + 2))
+    assert cols[1:, 3].tolist() == [1.0] * NEAR + [0.0, 0.0]  # "ferry" is within NEAR before the first NEAR
+
+
+def test_the_nearest_other_line_after_is_found_past_a_run_of_copies():
+    lines = ["Ferry Pier"] * (NEAR + 2) + ["ferry pier"]
+    cols = _cols_with_copies(lines, [0] * (NEAR + 2) + [1])
+    assert cols[:-1, 2].tolist() == [0.0, 0.0] + [1.0] * NEAR
+
+
+def test_copy_ids_must_be_one_per_line_within_the_batch():
+    with pytest.raises(ValueError, match="ids in"):
+        _cols_with_copies(["ferry", "ferry"], [0, 2])
+    with pytest.raises(ValueError, match="ids in"):
+        _cols_with_copies(["ferry", "ferry"], [0])

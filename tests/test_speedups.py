@@ -4,6 +4,7 @@ Every test compares the C result with the numpy reference (features.py, scikit-l
 exact equality. The module is skipped when the extension is not built (no C compiler)."""
 
 import os
+import types
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from classifier.context import context_features
 from classifier.features import SHAPE_NAMES, TextFeatures, shape_features
 from classifier.kinds import KIND_COLUMNS, KINDS, kind_features, kind_probs
 from classifier.lines import normalise
-from classifier.model import load_bundled
+from classifier.model import LineClassifier, load_bundled
 from classifier.overlap import OVERLAP_COLUMNS, overlap_features
 
 if os.environ.get("LINESIFT_REQUIRE_SPEEDUPS") != "1":  # CI sets it: there the kernels must be built
@@ -62,6 +63,21 @@ def _score_c(k, features, lines, coef, intercept):
 def test_the_extension_loads_and_matches_this_fast_py():
     assert fast._module() is not None
     assert hasattr(fast._module(), "kind_cols")  # what _module() checks for a stale build
+
+
+def test_a_build_whose_overlap_kernel_takes_no_copy_ids_is_stale(monkeypatch):
+    import classifier
+    real = fast._module()
+    stale = types.SimpleNamespace(**{name: getattr(real, name) for name in dir(real)
+                                     if not name.startswith("__") and name != "OVERLAP_COPIES"})
+    monkeypatch.setattr(classifier, "_speedups", stale)
+    fast._module.cache_clear()
+    try:
+        assert fast._module() is None
+    finally:
+        monkeypatch.undo()
+        fast._module.cache_clear()
+    assert fast._module() is real
 
 
 def test_kernels_are_off_when_the_environment_says_so(monkeypatch):
@@ -233,7 +249,7 @@ def test_kind_kernel_refuses_unsorted_offsets(k):
         fast.kind_features(k, np.full((3, 1), 1.0), np.array([0, 2, 1]), np.empty((3, KIND_COLUMNS), order="F"))
 
 
-def _overlap_c(k, lines, score, offsets, calls=1, prefix=200):
+def _overlap_c(k, lines, score, offsets, calls=1, prefix=200, copies=None):
     """The kernels' overlap columns, the tokens collected by `calls` text_score calls."""
     features = TextFeatures(n_features=2**10, prefix=prefix).fit([])
     coef = np.zeros(features.n_features_out_)
@@ -242,8 +258,12 @@ def _overlap_c(k, lines, score, offsets, calls=1, prefix=200):
         span = [lines[i] for i in part]
         assert fast.text_score(k, features, span, coef, 0.0, shape_features(span), token_sink=tokens) is not None
     out = np.full((len(lines), OVERLAP_COLUMNS), np.nan)
-    assert fast.overlap_features(k, tokens, score, offsets, out)
+    assert fast.overlap_features(k, tokens, score, offsets, out, copies)
     return out
+
+
+def _copy_ids(lines, offsets):
+    return LineClassifier._copies(lines, np.asarray(offsets), None)[1]
 
 
 @pytest.mark.parametrize("sizes", [[1], [0, 3, 0, 0, 200, 1, 2], [150] * 4, [0]])
@@ -258,6 +278,22 @@ def test_overlap_features_match_numpy(k, sizes):
     assert np.array_equal(_overlap_c(k, lines, score, offsets), overlap_features(lines, score, offsets))
     # tokens collected over several pass-1 calls (a batch scored in spans)
     assert np.array_equal(_overlap_c(k, lines, score, offsets, calls=3), overlap_features(lines, score, offsets))
+
+
+@pytest.mark.parametrize("sizes", [[1], [0, 3, 0, 0, 200, 1, 2], [150] * 4, [0]])
+def test_overlap_features_with_copy_ids_match_numpy(k, sizes):
+    rng = np.random.RandomState(sum(sizes))
+    n = sum(sizes)
+    score = rng.normal(scale=8.0, size=n)
+    # a small vocabulary and few distinct lines, so that pages hold many copies of a line
+    vocab = ["river", "Ferry", "pier", "東京", "駅の", "рынок", "2026"]
+    texts = [" ".join(rng.choice(vocab, size=3)) for _ in range(12)]
+    lines = [texts[i] for i in rng.randint(0, len(texts), size=n)]
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    copies = _copy_ids(lines, offsets)
+    want = overlap_features(lines, score, offsets, copies=copies)
+    assert np.array_equal(_overlap_c(k, lines, score, offsets, copies=copies), want)
+    assert np.array_equal(_overlap_c(k, lines, score, offsets, calls=3, copies=copies), want)
 
 
 def test_overlap_tokens_follow_the_n_gram_prefix(k):
@@ -307,6 +343,9 @@ def test_overlap_features_match_numpy_on_any_text(lines, cut):
     score = np.linspace(-5, 5, len(lines))
     offsets = np.array([0, min(cut, len(lines))])
     assert np.array_equal(_overlap_c(k, lines, score, offsets), overlap_features(lines, score, offsets))
+    copies = _copy_ids(lines, offsets)
+    assert np.array_equal(_overlap_c(k, lines, score, offsets, copies=copies),
+                          overlap_features(lines, score, offsets, copies=copies))
 
 
 def test_overlap_kernel_refuses_unsorted_offsets(k):
@@ -325,6 +364,22 @@ def test_overlap_kernel_refuses_token_ends_beyond_the_tokens(k):
     with pytest.raises(ValueError, match="within the tokens"):
         k.overlap_cols(np.zeros(2, dtype=np.uint64), ends, 5, 2**16, np.zeros(2, dtype=np.int64),
                        np.array([0], dtype=np.int64), out)
+
+
+def test_overlap_kernel_refuses_copy_ids_without_their_masses(k):
+    out = np.empty((OVERLAP_COLUMNS, 2))
+    two = np.zeros(2, dtype=np.int64)
+    with pytest.raises(ValueError, match="given together"):
+        k.overlap_cols(np.zeros(2, dtype=np.uint64), np.array([1, 2], dtype=np.int64), 5, 2**16, two,
+                       np.array([0], dtype=np.int64), out, two)
+
+
+def test_overlap_kernel_refuses_copies_that_leave_out_the_line(k):
+    out = np.empty((OVERLAP_COLUMNS, 2))
+    two = np.zeros(2, dtype=np.int64)
+    with pytest.raises(ValueError, match="include itself"):  # a copy count of 0
+        k.overlap_cols(np.zeros(2, dtype=np.uint64), np.array([1, 2], dtype=np.int64), 5, 2**16, two,
+                       np.array([0], dtype=np.int64), out, two, two, two)
 
 
 def _context_rows(hgb, n: int = 3000) -> np.ndarray:
