@@ -48,17 +48,17 @@ def fold_of_sites(pages, folds: int, seed: int) -> dict[str, int]:
 
 
 def score_out_of_fold(pages, folds: int = FOLDS, seed: int = 0, prefix: str = "",
-                      sites: bool = False) -> list[np.ndarray]:
+                      sites: bool = False, config: dict | None = None) -> list[np.ndarray]:
     """P(content) per line of every page from a model trained on the other folds' sites (no cache).
     sites: predict each fold's pages with their site keys (the pages of a held-out site inform
-    each other, as with `evaluate --site-memory`)."""
+    each other, as with `evaluate --site-memory`). config: Config fields to set besides the seed."""
     fold_of = fold_of_sites(pages, folds, seed)
     out: list = [None] * len(pages)
     for k in range(folds):
         t0 = time.perf_counter()
         fit = [p for p in pages if fold_of[p.group] != k]
         held = [i for i, p in enumerate(pages) if fold_of[p.group] == k]
-        model = LineClassifier(Config(random_state=seed)).fit(
+        model = LineClassifier(Config(random_state=seed, **(config or {}))).fit(
             [p.lines for p in fit], [p.labels for p in fit], [p.group for p in fit],
             categories=[p.categories for p in fit])
         keys = [pages[i].group for i in held] if sites else None

@@ -68,8 +68,9 @@ def line_copies(lines: list[str], offsets: np.ndarray, k=None,
     out[order] = np.repeat(counts, counts)
     ids = np.empty(n, np.int64)
     ids[order] = np.repeat(np.arange(len(starts)), counts)
-    if prefix is not None:
-        long = np.flatnonzero(np.fromiter(map(len, lines), dtype=np.int64, count=n) > prefix)
+    dup = np.flatnonzero(out > 1)  # a line without copies has its own id already
+    if prefix is not None and len(dup):
+        long = dup[np.fromiter((len(lines[i]) for i in dup), dtype=np.int64, count=len(dup)) > prefix]
         if len(long):
             cut = np.fromiter((hash(" ".join(lines[i][:prefix].split())) for i in long), dtype=np.int64,
                               count=len(long))
