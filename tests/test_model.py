@@ -479,26 +479,28 @@ def test_predicting_in_small_spans_gives_the_same_probabilities(trained_model, h
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("kernels", [False, True])
-def test_repeats_count_a_lines_copies_on_its_own_page_only(kernels):
+# two pages: lines 0-4 and 5-6; "Share" three times on the first (spaces aside), once on the second
+COPIES_PAGES = (["Share", "Body text here.", "Share ", "Menu", "  Share", "Menu", "Share"], np.array([0, 5]))
+
+
+@pytest.fixture(params=[False, True], ids=["numpy", "kernels"])
+def line_key_kernels(request):
+    """None (numpy hashes the lines), then the compiled kernels (their line_keys)."""
     from classifier import fast
-    k = fast.kernels() if kernels else None
-    if kernels and k is None:
+    k = fast.kernels() if request.param else None
+    if request.param and k is None:
         pytest.skip("the compiled kernels are not built")
-    lines = ["Share", "Body text here.", "Share ", "Menu", "  Share", "Menu", "Share"]
-    offsets = np.array([0, 5])  # page 1: lines 0-4, page 2: lines 5-6
-    counts = LineClassifier._repeats(lines, offsets, k)
+    return k
+
+
+def test_repeats_count_a_lines_copies_on_its_own_page_only(line_key_kernels):
+    counts = LineClassifier._repeats(*COPIES_PAGES, line_key_kernels)
     assert counts.tolist() == [3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 1.0]
 
 
-@pytest.mark.parametrize("kernels", [False, True])
-def test_copy_ids_are_shared_by_the_copies_of_a_line_on_one_page_only(kernels):
-    from classifier import fast
-    k = fast.kernels() if kernels else None
-    if kernels and k is None:
-        pytest.skip("the compiled kernels are not built")
-    lines = ["Share", "Body text here.", "Share ", "Menu", "  Share", "Menu", "Share"]
-    ids = LineClassifier._copies(lines, np.array([0, 5]), k)[1]
+def test_copy_ids_are_shared_by_the_copies_of_a_line_on_one_page_only(line_key_kernels):
+    lines, offsets = COPIES_PAGES
+    ids = LineClassifier._copies(lines, offsets, line_key_kernels)[1]
     assert ids[0] == ids[2] == ids[4]
     assert len({ids[0], ids[1], ids[3], ids[5], ids[6]}) == 5
     assert ((ids >= 0) & (ids < len(lines))).all()
