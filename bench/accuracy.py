@@ -91,6 +91,7 @@ def recipe(model) -> Config:
     that field's class default on loading, so the fields are set from what the model holds."""
     config = dataclasses.replace(model.config, overlap=bool(getattr(model, "overlap_", False)),
                                  overlap_copies=bool(getattr(model, "overlap_copies_", True)),
+                                 page_gate=getattr(model, "page_min_", 0.0) > 0,
                                  site_columns=getattr(model, "site_model_", None) is not None)
     if getattr(model, "kind_coef_", None) is not None:  # it learned kinds: from which n-grams?
         config = dataclasses.replace(config, kinds=True, kind_chars=getattr(model, "kind_first_", 0) == 0)

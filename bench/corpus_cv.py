@@ -12,6 +12,7 @@ instrument for corpus and model choices.
     python bench/corpus_cv.py --worst 8 --json cv.json
     python bench/corpus_cv.py --sites               # held-out pages predicted with their sites
     python bench/corpus_cv.py --overlap-copies      # the recipe up to model format 7
+    python bench/corpus_cv.py --no-page-gate        # the recipe up to model format 8
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def main(argv=None) -> int:
                     help="predict each held-out site's pages together, with their site keys (--site-memory)")
     ap.add_argument("--overlap-copies", action="store_true",
                     help="train the recipe up to model format 7 (a line's copies count in its overlap columns)")
+    ap.add_argument("--no-page-gate", dest="page_gate", action="store_false",
+                    help="train without the page gate (the recipe up to model format 8)")
     args = ap.parse_args(argv)
     if "test.jsonl" in Path(args.data).name:
         ap.error("the test split is never used for choices; run this on train data")
@@ -109,8 +112,10 @@ def main(argv=None) -> int:
             ap.error(f"{args.load} was computed on other data (corpus {data['digest']}, now {digest})")
         probs = [data[f"p{i}"] for i in range(len(pages))]
     else:
-        probs = score_out_of_fold(pages, args.folds, args.seed, sites=args.sites,
-                                  config={"overlap_copies": True} if args.overlap_copies else None)
+        config = {"overlap_copies": True} if args.overlap_copies else {}
+        if not args.page_gate:
+            config["page_gate"] = False
+        probs = score_out_of_fold(pages, args.folds, args.seed, sites=args.sites, config=config or None)
         if args.save:
             np.savez_compressed(args.save, digest=digest, **{f"p{i}": pr for i, pr in enumerate(probs)})
     print(f"{args.data}: {len(pages)} pages, {len({p.group for p in pages})} sites, corpus {digest}, "

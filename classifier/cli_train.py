@@ -16,6 +16,7 @@ from pathlib import Path
 # replace cli._load or cli.bundled_data_path reach this command too
 from . import cli
 from .cli import CLIError
+from .config import PAGE_MIN_P
 
 
 def add_train_arguments(p) -> None:
@@ -50,6 +51,9 @@ def add_train_arguments(p) -> None:
     p.add_argument("--no-site-columns", dest="site_columns", action="store_false",
                    help="fit no second pass-2 model for pages predicted with other pages of their site "
                         "(--site-memory): training ~1 pass-2 fit shorter, model file smaller")
+    p.add_argument("--no-page-gate", dest="page_gate", action="store_false",
+                   help=f"keep the lines of a page none of whose lines reaches P(content) {PAGE_MIN_P} "
+                        "(by default such a page, e.g. a 404 page, gets P 0 on every line)")
     p.add_argument("--weight", action="append", metavar="SOURCE=W",
                    help="weight the pages of one source (a JSONL record's 'source', else the file name "
                         "stem; a page file's '# source:', else its folder name), e.g. --weight my_pages=5; "
@@ -116,7 +120,8 @@ def train_command(args) -> int:
     cli._log(f"read {len(pages)} pages, {n_lines} lines from {len(args.data)} input(s)"
          f"{' + base' if n_base else ''} (sources: {', '.join(sources)}) in {time.perf_counter() - t0:.1f}s")
     config = Config(random_state=args.seed, crops=args.crops, kinds=args.kinds, kind_chars=args.kind_chars,
-                    overlap=args.overlap, overlap_copies=args.overlap_copies, site_columns=args.site_columns)
+                    overlap=args.overlap, overlap_copies=args.overlap_copies, site_columns=args.site_columns,
+                    page_gate=args.page_gate)
     weight_of = _parse_weights(args.weight, sources)
 
     def fit(subset):

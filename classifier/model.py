@@ -21,7 +21,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold
 
 from . import fast
-from .config import BATCH_CHARS, BATCH_LINES, CROP_MAX, FIT_THREADS, Config
+from .config import BATCH_CHARS, BATCH_LINES, CROP_MAX, FIT_THREADS, PAGE_MIN_LINES, PAGE_MIN_P, Config
 from .features import SHAPE_NAMES, TextFeatures, shape_features
 from .kinds import KINDS, fit_kinds, kind_targets
 from .labels import DEFAULT_THRESHOLD, LABELS, Label, labels_from_proba
@@ -53,6 +53,8 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
     it), ``overlap_`` (whether pass 2 reads the
     overlap columns; False in models made before them), ``overlap_copies_`` (whether a line's
     copies on its page count in its overlap columns; True in models made before format 8),
+    ``page_min_`` (a page of PAGE_MIN_LINES or more non-blank lines none of which reaches this
+    P(content) gets P 0 on every line; 0.0, no such gate, in models made before format 9),
     ``context_model_`` (pass 2,
     HistGradientBoostingClassifier), ``site_model_`` (pass 2 with the site columns, for pages
     predicted with other pages of their site; None without Config.site_columns, and in models
@@ -201,6 +203,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         self.kind_first_ = len(features.char_orders) if kind_skip else 0
         self.overlap_ = bool(self.config.overlap)
         self.overlap_copies_ = bool(self.config.overlap_copies)
+        self.page_min_ = PAGE_MIN_P if self.config.page_gate else 0.0
         self.site_model_ = site_model
         self.context_model_ = context
         self.classes_ = np.array([str(lab) for lab in LABELS])
@@ -290,7 +293,9 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         ``pages`` is an iterable of pages, each as for predict_proba; a str is refused
         (TypeError), and errors name the page and line, counted from 0. Blank (whitespace-only)
         lines get 0.0 and are invisible to the context pass, so a page with blank lines between
-        paragraphs reads like the same page without them. A page gets the same probabilities
+        paragraphs reads like the same page without them. A page of PAGE_MIN_LINES or more
+        non-blank lines none of which reaches ``page_min_`` (config.PAGE_MIN_P) gets 0.0 on
+        every line: it holds no main text (a 404 page). A page gets the same probabilities
         alone or in any batch. Pages are processed in chunks of about BATCH_LINES lines, which
         bounds memory on huge inputs.
 
@@ -367,8 +372,13 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             return
         proba = self._proba(lines, offsets, None if site is None else np.concatenate(site))
         bounds = np.append(offsets, len(lines))
+        page_min = getattr(self, "page_min_", 0.0)
         for k, idx in enumerate(kept):
-            out[k][idx] = proba[bounds[k]:bounds[k + 1]]
+            p = proba[bounds[k]:bounds[k + 1]]
+            # no line of a whole page looks like content: a 404 or empty page, not a weak article
+            if len(idx) >= PAGE_MIN_LINES and p.max() < page_min:
+                continue
+            out[k][idx] = p
 
 
 def _spans(lengths: np.ndarray):

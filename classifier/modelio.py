@@ -29,16 +29,17 @@ __all__ = ["ModelError", "FORMAT_VERSION", "save_model", "load_model", "read_mod
            "bundled_model_path", "bundled_file", "file_sha256", "write_sha256", "SKOPS_TYPES"]
 
 #: Bump when the saved dict or the estimator's attributes change incompatibly.
-FORMAT_VERSION = 8  # 4: pass-1 line kinds (kind_coef_, kind_intercept_); 5: overlap_; 6:
+FORMAT_VERSION = 9  # 4: pass-1 line kinds (kind_coef_, kind_intercept_); 5: overlap_; 6:
 # site_model_ (pass 2 with the site columns; older code would not know it); 7: 8 site columns
 # instead of 5 (format-6 code would pass the site model too few); 8: overlap_copies_ (a line's
-# copies no longer count in its overlap columns; older code would count them). The optional
+# copies no longer count in its overlap columns; older code would count them); 9: page_min_ (the
+# page gate; older code would keep lines of pages it empties). The optional
 # kind_first_ (word-only kinds) needs no new format: it only lets the kernel skip rows that are 0,
 # so code that ignores it computes the same numbers.
 #: Formats this package reads: formats 3-5 are models without site columns, 3 and 4 also
 #: without the overlap columns, 3 also without line kinds; 6 reads 5 site columns; 3-7 count a
-#: line's copies in its overlap columns.
-READABLE_FORMATS = (3, 4, 5, 6, 7, 8)
+#: line's copies in its overlap columns; 3-8 have no page gate.
+READABLE_FORMATS = (3, 4, 5, 6, 7, 8, 9)
 BUNDLED = "default.joblib"
 SKOPS_SUFFIX = ".skops"
 #: Types a .skops model file may hold beyond the ones skops trusts by default (numpy, builtins,

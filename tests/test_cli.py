@@ -423,6 +423,11 @@ def test_train_overlap_copies_flag_counts_them_as_before(tiny_corpus, tmp_path):
     assert model.config.overlap_copies is True and model.overlap_copies_ is True
 
 
+def test_train_no_page_gate_flag_keeps_every_page(tiny_corpus, tmp_path):
+    model = _trained_without_validation(tiny_corpus, tmp_path, "--no-page-gate")
+    assert model.config.page_gate is False and model.page_min_ == 0.0
+
+
 def test_train_fits_a_site_model_by_default(tiny_corpus, tmp_path):
     model = _trained_without_validation(tiny_corpus, tmp_path)
     assert model.site_model_ is not None

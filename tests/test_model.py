@@ -16,6 +16,7 @@ from conftest import TEST_JSONL
 from classifier import model as model_module
 from classifier import pass2 as pass2_module
 from classifier.corpus import Page, read_pages
+from classifier.config import PAGE_MIN_LINES, PAGE_MIN_P
 from classifier.context import context_features
 from classifier.features import shape_features
 from classifier.kinds import KIND_COLUMNS, KINDS
@@ -559,6 +560,62 @@ def test_a_format_7_file_counts_a_lines_copies_as_before(small_config, train_pag
     path = tmp_path / "v7.joblib"
     joblib.dump(_payload(model, format_version=7), path)
     np.testing.assert_array_equal(load_model(path).predict_proba(page), expected)
+
+
+# ----- page gate (Config.page_gate) -------------------------------------------------------------
+
+def _gated(model, page_min):
+    gated = copy.copy(model)  # the session model must not change
+    gated.page_min_ = page_min
+    return gated
+
+
+def test_a_page_whose_best_line_is_under_the_gate_gets_zero_everywhere(trained_model, train_pages):
+    page = train_pages[0].lines
+    assert sum(1 for line in page if line.strip()) >= PAGE_MIN_LINES
+    best = _gated(trained_model, 0.0).predict_proba(page).max()
+    assert best > 0
+    assert not _gated(trained_model, best + 1e-9).predict_proba(page).any()
+
+
+def test_a_page_reaching_the_gate_keeps_its_probabilities(trained_model, train_pages):
+    page = train_pages[0].lines
+    raw = _gated(trained_model, 0.0).predict_proba(page)
+    np.testing.assert_array_equal(_gated(trained_model, raw.max()).predict_proba(page), raw)
+
+
+def test_the_gate_leaves_inputs_shorter_than_a_page_alone(trained_model, train_pages):
+    snippet = [line for line in train_pages[0].lines if line.strip()][:PAGE_MIN_LINES - 1]
+    raw = _gated(trained_model, 0.0).predict_proba(snippet)
+    np.testing.assert_array_equal(_gated(trained_model, 1.1).predict_proba(snippet), raw)
+
+
+def test_the_gate_empties_only_its_page_of_a_batch(trained_model, train_pages):
+    pages = [train_pages[0].lines, train_pages[1].lines]
+    raw = _gated(trained_model, 0.0).predict_proba_pages(pages)
+    if raw[0].max() > raw[1].max():  # the weaker page first
+        pages, raw = pages[::-1], raw[::-1]
+    assert raw[0].max() < raw[1].max()  # their best lines differ, so a gate between them splits them
+    gated = _gated(trained_model, (raw[0].max() + raw[1].max()) / 2).predict_proba_pages(pages)
+    assert not gated[0].any()
+    np.testing.assert_array_equal(gated[1], raw[1])
+
+
+def test_training_sets_the_gate_from_config(trained_model, small_config, train_pages):
+    assert trained_model.page_min_ == PAGE_MIN_P
+    model = LineClassifier(dataclasses.replace(small_config, page_gate=False, kinds=False)).fit(
+        [p.lines for p in train_pages[:20]], [p.labels for p in train_pages[:20]],
+        [p.group for p in train_pages[:20]])
+    assert model.page_min_ == 0.0
+
+
+def test_a_format_8_file_has_no_page_gate(trained_model, train_pages, tmp_path):
+    model = _gated(trained_model, 1.1)
+    del model.page_min_  # format 8 models predate the attribute
+    path = tmp_path / "v8.joblib"
+    joblib.dump(_payload(model, format_version=8), path)
+    page = train_pages[0].lines
+    np.testing.assert_array_equal(load_model(path).predict_proba(page), _gated(trained_model, 0.0).predict_proba(page))
 
 
 # ----- site columns (Config.site_columns) -------------------------------------------------------
