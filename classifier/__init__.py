@@ -72,7 +72,7 @@ def predict(lines, threshold=None):
 def predict_proba(lines):
     """A float array of P(content) in [0, 1], one per line of one page (input and errors as
     for predict), in order; blank lines get 0.0, and so does every line of a page of 10 or more
-    lines none of which reaches 0.7 (a page with no main text, such as a 404 page)."""
+    non-blank lines none of which reaches 0.7 (a page with no main text, such as a 404 page)."""
     return default_model().predict_proba(lines)
 
 

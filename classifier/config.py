@@ -87,8 +87,8 @@ FIT_THREADS = 1
 #: F1 -0.001; with the bundled model of 2026-11-28 l3s-gn1 -0.001, cleaneval +0.001, dragnet
 #: +0.002 shingle F1.
 PAGE_MIN_P = 0.7
-#: Smaller inputs are left alone: every page of our corpus has at least 19 non-blank lines, and a
-#: few lines are likelier a snippet, where a low P is lack of context, not lack of content.
+#: Smaller inputs are left alone: every page of our train split has at least 19 non-blank lines,
+#: and a few lines are likelier a snippet, where a low P is lack of context, not of content.
 PAGE_MIN_LINES = 10
 #: Longest random window added by Config.crops.
 CROP_MAX = 8

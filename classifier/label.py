@@ -14,6 +14,7 @@ where it is wrong and deletes the mark. `unreviewed_rows` finds marks left behin
 
 from __future__ import annotations
 
+import copy
 import gzip
 import os
 import re
@@ -111,14 +112,21 @@ def prelabel(model, pages: Sequence[Page], band: tuple[float, float] = UNCERTAIN
 
     Blank lines get no mark (they are always boilerplate). With `site_memory`, pages that share
     a site (Page.group) inform each other (LineClassifier.predict_proba_pages' ``sites``).
+    Lines of a page the page gate empties (LineClassifier.gate_pages) are boilerplate, but are
+    marked by their ungated P(content): an emptied stub page is worth a look too.
     """
-    probs = model.predict_proba_pages([p.lines for p in pages],
-                                      sites=[p.group for p in pages] if site_memory else None)
+    lines = [p.lines for p in pages]
+    gate = getattr(model, "gate_pages", None)
+    if gate is not None:
+        model = copy.copy(model)  # the caller's model keeps its gate
+        model.page_min_ = 0.0
+    raw = model.predict_proba_pages(lines, sites=[p.group for p in pages] if site_memory else None)
+    probs = gate(lines, raw) if gate is not None else raw
     out = []
-    for page, pr in zip(pages, probs):
+    for page, pr, pr_raw in zip(pages, probs, raw):
         labels = [str(lab) for lab in labels_from_proba(pr, threshold)]
         cols = [review_column(lab, float(x), band) if line.strip() else lab
-                for lab, x, line in zip(labels, pr, page.lines)]
+                for lab, x, line in zip(labels, pr_raw, page.lines)]
         labelled = Page(id=page.id, lines=page.lines, labels=labels, source=page.source,
                         site=page.site, url=page.url, meta=page.meta)
         out.append(Prelabelled(labelled, pr, cols, sum(REVIEW_MARK in c for c in cols)))

@@ -315,7 +315,20 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         sites = site_keys(sites, len(pages))
         if getattr(self, "site_model_", None) is not None:
             return self._proba_pages(pages, sites)
-        return apply_site_memory(pages, self._proba_pages(pages), sites)
+        return self.gate_pages(pages, apply_site_memory(pages, self._proba_pages(pages, gate=False), sites))
+
+    def gate_pages(self, pages: list[list[str]], probs: list[np.ndarray]) -> list[np.ndarray]:
+        """The page gate (``page_min_``): P 0 on every line of a page of PAGE_MIN_LINES or more
+        non-blank lines none of which reaches ``page_min_``; other pages' arrays are returned as
+        they are. predict_proba_pages applies it; label.py applies it itself, to mark review
+        rows from the ungated probabilities."""
+        page_min = getattr(self, "page_min_", 0.0)  # models before format 9 have no gate
+        if not page_min:
+            return probs
+        # no line of a whole page looks like content: a 404 or empty page, not a weak article
+        return [np.zeros_like(p) if len(p) and p.max() < page_min
+                and sum(map(bool, map(str.strip, page))) >= PAGE_MIN_LINES else p
+                for page, p in zip(pages, probs)]
 
     def predict_proba(self, lines) -> np.ndarray:
         """P(content) per line of ONE page: a float array, one value in [0, 1] per line, in order.
@@ -346,8 +359,9 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         probs = self._proba_pages([lines])[0]
         return "\n".join(line for line, p in zip(lines, probs) if p >= threshold)
 
-    def _proba_pages(self, pages: list[list[str]], sites=None) -> list[np.ndarray]:
-        """predict_proba_pages for pages already turned into lists of str."""
+    def _proba_pages(self, pages: list[list[str]], sites=None, gate: bool = True) -> list[np.ndarray]:
+        """predict_proba_pages for pages already turned into lists of str (without the page
+        gate if not ``gate``)."""
         self._check_fitted()
         out = [np.zeros(len(page)) for page in pages]
         site = None
@@ -363,7 +377,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
                 self._predict_chunk([pages[i] for i in chunk], [out[i] for i in chunk],
                                     None if site is None else [site[i] for i in chunk])
                 chunk, size = [], 0
-        return out
+        return self.gate_pages(pages, out) if gate else out
 
     def _predict_chunk(self, pages: list[list[str]], out: list[np.ndarray], site=None) -> None:
         kept = [list(itertools.compress(range(len(page)), map(str.strip, page))) for page in pages]
@@ -372,13 +386,8 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
             return
         proba = self._proba(lines, offsets, None if site is None else np.concatenate(site))
         bounds = np.append(offsets, len(lines))
-        page_min = getattr(self, "page_min_", 0.0)
         for k, idx in enumerate(kept):
-            p = proba[bounds[k]:bounds[k + 1]]
-            # no line of a whole page looks like content: a 404 or empty page, not a weak article
-            if len(idx) >= PAGE_MIN_LINES and p.max() < page_min:
-                continue
-            out[k][idx] = p
+            out[k][idx] = proba[bounds[k]:bounds[k + 1]]
 
 
 def _spans(lengths: np.ndarray):

@@ -2,6 +2,7 @@
 label -> edit -> train round trip. A stub model with fixed probabilities keeps most tests
 independent of any trained model."""
 
+import copy
 import json
 import re
 
@@ -223,3 +224,18 @@ def test_evaluate_reads_labelled_page_files(labelled_dir, trained_model_file):
     code, out, _ = run(["evaluate", str(labelled_dir), "--model", str(trained_model_file)])
     assert code == 0
     assert re.search(rf"^all\s+{len(pages)}\s+", out, re.MULTILINE)
+
+
+def test_a_page_the_gate_empties_is_marked_by_its_ungated_probabilities(trained_model, train_pages):
+    gated = copy.copy(trained_model)  # the session model must not change
+    gated.page_min_ = 1.1  # above any P: the gate empties every page
+    lines = train_pages[0].lines
+    ungated = copy.copy(trained_model)
+    ungated.page_min_ = 0.0
+    raw = ungated.predict_proba(lines)
+    low, high = UNCERTAIN_BAND
+    expected = sum(1 for line, x in zip(lines, raw) if line.strip() and low <= x < high)
+    assert expected > 0
+    done = prelabel(gated, [Page("p", lines)])[0]
+    assert set(done.page.labels) == {"boilerplate"} and done.uncertain == expected
+    assert gated.page_min_ == 1.1

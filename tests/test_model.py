@@ -587,7 +587,33 @@ def test_a_page_reaching_the_gate_keeps_its_probabilities(trained_model, train_p
 def test_the_gate_leaves_inputs_shorter_than_a_page_alone(trained_model, train_pages):
     snippet = [line for line in train_pages[0].lines if line.strip()][:PAGE_MIN_LINES - 1]
     raw = _gated(trained_model, 0.0).predict_proba(snippet)
+    assert raw.any()
     np.testing.assert_array_equal(_gated(trained_model, 1.1).predict_proba(snippet), raw)
+
+
+def test_the_gate_counts_only_non_blank_lines(trained_model, train_pages):
+    text = [line for line in train_pages[0].lines if line.strip()][:PAGE_MIN_LINES - 1]
+    page = [x for line in text for x in (line, "")]  # 9 lines and 9 blank ones: still a snippet
+    raw = _gated(trained_model, 0.0).predict_proba(page)
+    np.testing.assert_array_equal(_gated(trained_model, 1.1).predict_proba(page), raw)
+
+
+def test_the_gate_applies_from_ten_non_blank_lines(trained_model, train_pages):
+    page = [line for line in train_pages[0].lines if line.strip()][:PAGE_MIN_LINES]
+    assert len(page) == PAGE_MIN_LINES
+    assert not _gated(trained_model, 1.1).predict_proba(page).any()
+
+
+@pytest.mark.parametrize("site_model", [True, False], ids=["site-model", "site-memory"])
+def test_the_gate_applies_to_pages_predicted_with_their_sites(trained_model, train_pages, site_model):
+    model = _gated(trained_model, 1.1)
+    if site_model:
+        assert model.site_model_ is not None
+    else:  # a model without one gets the site-memory post-pass instead
+        model.site_model_ = None
+    pages = [p.lines for p in train_pages[:4]]
+    probs = model.predict_proba_pages(pages, sites=["one.example"] * len(pages))
+    assert not any(p.any() for p in probs)
 
 
 def test_the_gate_empties_only_its_page_of_a_batch(trained_model, train_pages):
@@ -610,12 +636,16 @@ def test_training_sets_the_gate_from_config(trained_model, small_config, train_p
 
 
 def test_a_format_8_file_has_no_page_gate(trained_model, train_pages, tmp_path):
-    model = _gated(trained_model, 1.1)
+    # a page of boilerplate lines, which the bundled gate would empty
+    page = [line for p in train_pages for line, lab in zip(p.lines, p.labels)
+            if lab == Label.BOILERPLATE and line.strip()][:30]
+    raw = _gated(trained_model, 0.0).predict_proba(page)
+    assert raw.any() and raw.max() < PAGE_MIN_P
+    model = copy.copy(trained_model)
     del model.page_min_  # format 8 models predate the attribute
     path = tmp_path / "v8.joblib"
     joblib.dump(_payload(model, format_version=8), path)
-    page = train_pages[0].lines
-    np.testing.assert_array_equal(load_model(path).predict_proba(page), _gated(trained_model, 0.0).predict_proba(page))
+    np.testing.assert_array_equal(load_model(path).predict_proba(page), raw)
 
 
 # ----- site columns (Config.site_columns) -------------------------------------------------------
@@ -692,7 +722,7 @@ def test_sites_predict_alike_with_and_without_kernels(trained_model, site_batch,
 def test_a_model_without_a_site_model_applies_site_memory_to_sites(trained_model, site_batch):
     pages, sites = site_batch
     old = copy.copy(trained_model)
-    del old.site_model_  # as in a model made before site columns
+    del old.site_model_, old.page_min_  # as in a model made before site columns (and the gate)
     expected = apply_site_memory(pages, old.predict_proba_pages(pages), sites)
     for a, b in zip(old.predict_proba_pages(pages, sites=sites), expected):
         np.testing.assert_array_equal(a, b)
