@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from classifier import cli
+from classifier.config import PAGE_MIN_P
 from classifier.corpus import corpus_sha256, read_jsonl, write_jsonl
 from classifier.labels import DEFAULT_THRESHOLD, Label
 from classifier.lines import split_lines
@@ -413,19 +414,16 @@ def test_train_kind_chars_flag_lets_the_kinds_read_char_n_grams(categorised_corp
     assert model.kind_coef_[:model.features_.n_features].any()
 
 
-def test_train_keeps_a_lines_copies_out_of_its_overlap_by_default(tiny_corpus, tmp_path):
-    model = _trained_without_validation(tiny_corpus, tmp_path)
-    assert model.config.overlap_copies is False and model.overlap_copies_ is False
-
-
-def test_train_overlap_copies_flag_counts_them_as_before(tiny_corpus, tmp_path):
-    model = _trained_without_validation(tiny_corpus, tmp_path, "--overlap-copies")
-    assert model.config.overlap_copies is True and model.overlap_copies_ is True
-
-
-def test_train_no_page_gate_flag_keeps_every_page(tiny_corpus, tmp_path):
-    model = _trained_without_validation(tiny_corpus, tmp_path, "--no-page-gate")
-    assert model.config.page_gate is False and model.page_min_ == 0.0
+@pytest.mark.parametrize("flags, field, value, fitted, fitted_value", [
+    ((), "overlap_copies", False, "overlap_copies_", False),  # a line's copies out of its overlap
+    (("--overlap-copies",), "overlap_copies", True, "overlap_copies_", True),  # counted, as before
+    ((), "page_gate", True, "page_min_", PAGE_MIN_P),
+    (("--no-page-gate",), "page_gate", False, "page_min_", 0.0),  # every page keeps its lines
+], ids=["copies-default", "overlap-copies", "page-gate-default", "no-page-gate"])
+def test_train_flag_sets_the_config_field_and_the_fitted_attribute(tiny_corpus, tmp_path, flags, field, value,
+                                                                   fitted, fitted_value):
+    model = _trained_without_validation(tiny_corpus, tmp_path, *flags)
+    assert getattr(model.config, field) is value and getattr(model, fitted) == fitted_value
 
 
 def test_train_fits_a_site_model_by_default(tiny_corpus, tmp_path):
