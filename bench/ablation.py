@@ -3,6 +3,7 @@
     python bench/ablation.py                         # every variant (about 5 min each on 2 cores)
     python bench/ablation.py --only base,trees50     # some of them
     python bench/ablation.py --json bench/results/ablation.json
+    python bench/ablation.py --only base --thresholds 0.3,0.4   # base also scored at 0.3 and 0.4
 
 Data: the shipped recipe's sources (our train split weighted x5, wcxb-dev, readability). Dev
 split: a fifth of the sites (wcxb: domains), chosen by --seed, held out; every variant trains on
@@ -33,7 +34,7 @@ import numpy as np  # noqa: E402
 
 from classifier.corpus import read_pages  # noqa: E402
 from classifier.evaluate import evaluate_pages  # noqa: E402
-from classifier.features import shape_features  # noqa: E402
+from classifier.features import SHAPE_NAMES, shape_features  # noqa: E402
 from classifier.labels import DEFAULT_THRESHOLD  # noqa: E402
 from classifier.model import Config, LineClassifier  # noqa: E402
 from stacking import Stack  # noqa: E402
@@ -93,12 +94,54 @@ VARIANTS = {
     "hmm": ("2-state HMM smoothing of pass-2 probabilities", {}, OURS_WEIGHT),
     "pagefeat": ("pass 2 plus run / biggest-block / headline features", {}, OURS_WEIGHT),
     "lowkinds": ("wcxb listing and collection pages weighted 0.5", {}, OURS_WEIGHT),
+    "lenw": ("pass-2 training lines weighted by their length in characters ** 0.5", {}, OURS_WEIGHT),
+    "lenw_rs1": ("pass-2 lines weighted by length ** 0.5, training seed 1", {"random_state": 1}, OURS_WEIGHT),
+    "lenw_rs2": ("pass-2 lines weighted by length ** 0.5, training seed 2", {"random_state": 2}, OURS_WEIGHT),
+    "msl200": ("pass-2 trees: at least 200 lines per leaf (scikit-learn's default 20)", {}, OURS_WEIGHT),
+    "msl200_rs1": ("pass-2 trees: 200 lines per leaf, training seed 1", {"random_state": 1}, OURS_WEIGHT),
+    "msl200_rs2": ("pass-2 trees: 200 lines per leaf, training seed 2", {"random_state": 2}, OURS_WEIGHT),
 }
 #: Per-variant weights of pages by wcxb page type (meta.page_type), on top of the source weight.
 KIND_WEIGHTS = {"lowkinds": {"listing": 0.5, "collection": 0.5}}
 #: Variants that relabel the base model's probabilities at another threshold.
 THRESHOLDS = {"thr50": 0.5, "thr40": 0.4, "thr30": 0.3}
+#: Variants that change the pass-2 training without a Config field (measured, not adopted):
+#: HistGradientBoosting parameters, and a power of each line's length in characters (clipped to
+#: 1..400, normalised to mean 1) multiplied into the line weights, as shingle F1 counts words.
+TREE_PARAMS = {f"msl200{s}": {"min_samples_leaf": 200} for s in ("", "_rs1", "_rs2")}
+LENGTH_POWER = {f"lenw{s}": 0.5 for s in ("", "_rs1", "_rs2")}
 STACKING = ("pass3", "hmm", "pagefeat")
+
+
+#: A pass-2 array's log1p(characters) column: context.context_features puts 7 columns (scores,
+#: position, page length, repeats) before the line's shape columns.
+_LOG_CHARS = 7 + SHAPE_NAMES.index("log_chars")
+
+
+class _LengthWeighted:
+    """Fits `trees` with each line's weight times its length ** power (bench only)."""
+
+    def __init__(self, trees, power: float):
+        self.trees = trees
+        self.power = power
+
+    def fit(self, X, y, sample_weight=None):
+        factor = np.clip(np.expm1(X[:, _LOG_CHARS]), 1, 400) ** self.power
+        factor /= factor.mean()
+        return self.trees.fit(X, y, sample_weight=factor if sample_weight is None else sample_weight * factor)
+
+
+class _Variant(LineClassifier):
+    """The shipped classifier with another pass-2 training (TREE_PARAMS, LENGTH_POWER)."""
+
+    def __init__(self, config: Config = Config(), tree_params=None, length_power: float = 0.0):
+        super().__init__(config)
+        self.tree_params = tree_params
+        self.length_power = length_power
+
+    def _context_model(self):
+        trees = super()._context_model().set_params(**(self.tree_params or {}))
+        return _LengthWeighted(trees, self.length_power) if self.length_power else trees
 
 
 def _log(msg: str) -> None:
@@ -137,6 +180,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", help="comma-separated variant names (default: all): " + ",".join(VARIANTS))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="write the rows here")
+    ap.add_argument("--thresholds", type=lambda v: [float(t) for t in v.split(",")], default=[],
+                    help="comma-separated: also score every variant at these thresholds (rows NAME@T)")
     args = ap.parse_args(argv)
     names = args.only.split(",") if args.only else list(VARIANTS)
     unknown = [n for n in names if n not in VARIANTS]
@@ -171,9 +216,9 @@ def main(argv=None) -> int:
             kinds = KIND_WEIGHTS.get(name, {})
             weights = [(ours if p.source == "linesift" else 1.0) * kinds.get(p.meta.get("page_type"), 1.0)
                        for p in fit_pages]
-            model = LineClassifier(config).fit([p.lines for p in fit_pages], [p.labels for p in fit_pages],
-                                               [p.group for p in fit_pages], weights,
-                                               categories=[p.categories for p in fit_pages])
+            model = _Variant(config, TREE_PARAMS.get(name), LENGTH_POWER.get(name, 0.0)).fit(
+                [p.lines for p in fit_pages], [p.labels for p in fit_pages], [p.group for p in fit_pages], weights,
+                categories=[p.categories for p in fit_pages])
             _log(f"{name}: trained in {time.perf_counter() - t0:.0f}s")
             if name == "base":
                 base = model
@@ -194,6 +239,9 @@ def main(argv=None) -> int:
         r = rows[-1]
         _log(f"{name}: content F1 {r['content_f1']:.3f}, shingle F1 {r['shingle_f1']:.3f}, "
              f"{r['lines_per_cpu_s']:,.0f} lines per CPU second")
+        for t in args.thresholds:
+            rows.append(row(f"{name}@{t:g}", f"{desc}, lines labelled at P >= {t:g}",
+                            evaluate_pages(dev_pages, probs, t, ("source",)), seconds, n_dev))
     keys = [k for k in rows[0] if k != "what"] if rows else []
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
