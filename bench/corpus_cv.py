@@ -112,10 +112,8 @@ def main(argv=None) -> int:
             ap.error(f"{args.load} was computed on other data (corpus {data['digest']}, now {digest})")
         probs = [data[f"p{i}"] for i in range(len(pages))]
     else:
-        config = {"overlap_copies": True} if args.overlap_copies else {}
-        if not args.page_gate:
-            config["page_gate"] = False
-        probs = score_out_of_fold(pages, args.folds, args.seed, sites=args.sites, config=config or None)
+        probs = score_out_of_fold(pages, args.folds, args.seed, sites=args.sites,
+                                  config={"overlap_copies": args.overlap_copies, "page_gate": args.page_gate})
         if args.save:
             np.savez_compressed(args.save, digest=digest, **{f"p{i}": pr for i, pr in enumerate(probs)})
     print(f"{args.data}: {len(pages)} pages, {len({p.group for p in pages})} sites, corpus {digest}, "

@@ -14,7 +14,6 @@ where it is wrong and deletes the mark. `unreviewed_rows` finds marks left behin
 
 from __future__ import annotations
 
-import copy
 import gzip
 import os
 import re
@@ -116,12 +115,13 @@ def prelabel(model, pages: Sequence[Page], band: tuple[float, float] = UNCERTAIN
     marked by their ungated P(content): an emptied stub page is worth a look too.
     """
     lines = [p.lines for p in pages]
+    sites = [p.group for p in pages] if site_memory else None
     gate = getattr(model, "gate_pages", None)
-    if gate is not None:
-        model = copy.copy(model)  # the caller's model keeps its gate
-        model.page_min_ = 0.0
-    raw = model.predict_proba_pages(lines, sites=[p.group for p in pages] if site_memory else None)
-    probs = gate(lines, raw) if gate is not None else raw
+    if gate is None:  # a model without a page gate
+        raw = probs = model.predict_proba_pages(lines, sites=sites)
+    else:
+        raw = model.predict_proba_pages(lines, sites=sites, gate=False)
+        probs = gate(lines, raw)
     out = []
     for page, pr, pr_raw in zip(pages, probs, raw):
         labels = [str(lab) for lab in labels_from_proba(pr, threshold)]

@@ -287,7 +287,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         if not hasattr(self, "context_model_"):
             raise ModelError("this LineClassifier is not trained yet; call fit() or load_model()")
 
-    def predict_proba_pages(self, pages, sites=None) -> list[np.ndarray]:
+    def predict_proba_pages(self, pages, sites=None, gate: bool = True) -> list[np.ndarray]:
         """P(content) for every line of every page, one array per page, in batches.
 
         ``pages`` is an iterable of pages, each as for predict_proba; a str is refused
@@ -295,7 +295,8 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         lines get 0.0 and are invisible to the context pass, so a page with blank lines between
         paragraphs reads like the same page without them. A page of PAGE_MIN_LINES or more
         non-blank lines none of which reaches ``page_min_`` (config.PAGE_MIN_P) gets 0.0 on
-        every line: it holds no main text (a 404 page). A page gets the same probabilities
+        every line: it holds no main text (a 404 page); ``gate=False`` leaves such pages'
+        probabilities as they are (gate_pages applies it later). A page gets the same probabilities
         alone or in any batch. Pages are processed in chunks of about BATCH_LINES lines, which
         bounds memory on huge inputs.
 
@@ -311,17 +312,18 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         """
         pages = as_pages(pages)
         if sites is None:
-            return self._proba_pages(pages)
+            return self._proba_pages(pages, gate=gate)
         sites = site_keys(sites, len(pages))
         if getattr(self, "site_model_", None) is not None:
-            return self._proba_pages(pages, sites)
-        return self.gate_pages(pages, apply_site_memory(pages, self._proba_pages(pages, gate=False), sites))
+            return self._proba_pages(pages, sites, gate=gate)
+        probs = apply_site_memory(pages, self._proba_pages(pages, gate=False), sites)
+        return self.gate_pages(pages, probs) if gate else probs
 
     def gate_pages(self, pages: list[list[str]], probs: list[np.ndarray]) -> list[np.ndarray]:
         """The page gate (``page_min_``): P 0 on every line of a page of PAGE_MIN_LINES or more
         non-blank lines none of which reaches ``page_min_``; other pages' arrays are returned as
-        they are. predict_proba_pages applies it; label.py applies it itself, to mark review
-        rows from the ungated probabilities."""
+        they are. predict_proba_pages applies it unless ``gate=False``; label.py applies it
+        itself, to mark review rows from the ungated probabilities."""
         page_min = getattr(self, "page_min_", 0.0)  # models before format 9 have no gate
         if not page_min:
             return probs

@@ -616,6 +616,19 @@ def test_the_gate_applies_to_pages_predicted_with_their_sites(trained_model, tra
     assert not any(p.any() for p in probs)
 
 
+
+@pytest.mark.parametrize("sites", [None, "site-model", "site-memory"])
+def test_predict_proba_pages_without_the_gate_gives_the_ungated_probabilities(trained_model, train_pages, sites):
+    ungated, gated = _gated(trained_model, 0.0), _gated(trained_model, 1.1)
+    if sites == "site-memory":  # a model without a site model gets the site-memory post-pass
+        ungated.site_model_ = gated.site_model_ = None
+    pages = [p.lines for p in train_pages[:4]]
+    keys = None if sites is None else ["one.example"] * len(pages)
+    raw = ungated.predict_proba_pages(pages, sites=keys)
+    assert all(p.any() for p in raw)  # so that an emptied page would show
+    for got, want in zip(gated.predict_proba_pages(pages, sites=keys, gate=False), raw):
+        np.testing.assert_array_equal(got, want)
+
 def test_the_gate_empties_only_its_page_of_a_batch(trained_model, train_pages):
     pages = [train_pages[0].lines, train_pages[1].lines]
     raw = _gated(trained_model, 0.0).predict_proba_pages(pages)
